@@ -1,0 +1,120 @@
+"""Detector parameters: one frozen dataclass, validated on creation.
+
+The parameters that shape band keys also name the index namespace
+(:meth:`DetectorConfig.fingerprint`), so two configurations never share an index.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, fields
+
+import xxhash
+
+from detector.errors import InvalidConfig
+
+# Bumped whenever normalisation or segmentation changes what a text hashes to.
+ALGORITHM_VERSION = 1
+
+
+@dataclass(frozen=True, slots=True)
+class DetectorConfig:
+    """Every tunable of the engine, with the defaults chosen on the benchmark.
+
+    >>> DetectorConfig().bands_rows()[0] * DetectorConfig().bands_rows()[1] <= 64
+    True
+    """
+
+    shingle_size: int = 5
+    """Characters per shingle, counted on the folded letters-and-digits stream."""
+    num_perm: int = 64
+    seed: int = 1
+    lsh_threshold: float = 0.3
+    """Jaccard similarity of two units at which LSH should start finding them."""
+    bands: int | None = None
+    rows: int | None = None
+    """Explicit LSH banding; when unset, datasketch's optimiser picks it from the threshold."""
+    unit_min_chars: int = 40
+    """Sentences shorter than this (letters and digits) are joined to a neighbour."""
+    unit_max_chars: int = 320
+    """Longer stretches without a sentence break are cut into windows of about this size."""
+    verify_containment: float = 0.5
+    """Share of the smaller unit's shingles the other unit must contain to be aligned."""
+    min_passage_chars: int = 40
+    """Aligned letters and digits a passage needs before it counts as reuse."""
+    min_unit_coverage: float = 0.5
+    """Share of the shorter unit an alignment must cover to count as reuse."""
+    duplicate_coverage: float = 0.9
+    republication_coverage: float = 0.5
+    hot_bucket_cap: int = 64
+    """Postings read from one band bucket; larger buckets are treated as furniture."""
+
+    def __post_init__(self) -> None:
+        _check_range("shingle_size", self.shingle_size, 2, 16)
+        _check_range("num_perm", self.num_perm, 8, 1024)
+        _check_range("unit_min_chars", self.unit_min_chars, self.shingle_size, 10_000)
+        _check_range("unit_max_chars", self.unit_max_chars, 2 * self.unit_min_chars, 100_000)
+        _check_range("min_passage_chars", self.min_passage_chars, self.shingle_size, 10_000)
+        _check_range("hot_bucket_cap", self.hot_bucket_cap, 2, 10_000_000)
+        for name in (
+            "lsh_threshold",
+            "verify_containment",
+            "min_unit_coverage",
+            "duplicate_coverage",
+            "republication_coverage",
+        ):
+            value = getattr(self, name)
+            if not 0.0 < value <= 1.0:
+                raise InvalidConfig(f"{name} must lie in (0, 1], got {value!r}")
+        if self.republication_coverage > self.duplicate_coverage:
+            raise InvalidConfig(
+                "republication_coverage must not exceed duplicate_coverage "
+                f"({self.republication_coverage} > {self.duplicate_coverage})"
+            )
+        if (self.bands is None) != (self.rows is None):
+            raise InvalidConfig("give both bands and rows, or neither (to use lsh_threshold)")
+        if self.bands is not None and self.rows is not None:
+            if self.bands < 1 or self.rows < 1:
+                raise InvalidConfig("bands and rows must be positive")
+            if self.bands * self.rows > self.num_perm:
+                raise InvalidConfig(
+                    f"bands * rows = {self.bands * self.rows} exceeds num_perm = {self.num_perm}: "
+                    "raise num_perm or lower bands or rows"
+                )
+
+    def bands_rows(self) -> tuple[int, int]:
+        """The LSH banding: explicit, or datasketch's optimum for ``lsh_threshold``."""
+        if self.bands is not None and self.rows is not None:
+            return self.bands, self.rows
+        return _optimal_bands(self.lsh_threshold, self.num_perm)
+
+    def fingerprint(self) -> str:
+        """A short stable name for the parameters that shape band keys.
+
+        >>> DetectorConfig().fingerprint() == DetectorConfig(min_passage_chars=50).fingerprint()
+        True
+        """
+        bands, rows = self.bands_rows()
+        shape = (
+            f"v{ALGORITHM_VERSION}:k{self.shingle_size}:p{self.num_perm}:s{self.seed}"
+            f":b{bands}:r{rows}:u{self.unit_min_chars}-{self.unit_max_chars}"
+        )
+        return xxhash.xxh64_hexdigest(shape.encode())[:12]
+
+    def replace(self, **changes: object) -> DetectorConfig:
+        values = {f.name: getattr(self, f.name) for f in fields(self)}
+        values.update(changes)
+        return DetectorConfig(**values)  # type: ignore[arg-type]
+
+
+@functools.lru_cache(maxsize=64)
+def _optimal_bands(threshold: float, num_perm: int) -> tuple[int, int]:
+    from datasketch import MinHashLSH
+
+    lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
+    return int(lsh.b), int(lsh.r)
+
+
+def _check_range(name: str, value: int, low: int, high: int) -> None:
+    if not isinstance(value, int) or not low <= value <= high:
+        raise InvalidConfig(f"{name} must be an integer in [{low}, {high}], got {value!r}")
