@@ -4,6 +4,7 @@ No network, no files, no environment variables, no clocks.
 """
 
 from detector.config import DetectorConfig
+from detector.corpus import check_corpus
 from detector.errors import InvalidArticle, InvalidConfig, RediteError
 from detector.model import (
     Article,
@@ -30,6 +31,3 @@ __all__ = [
     "check_corpus",
 ]
 
-
-def check_corpus(articles, config=None):  # type: ignore[no-untyped-def]  # replaced by detector.corpus
-    raise NotImplementedError("the engine is being written")

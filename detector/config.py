@@ -40,14 +40,20 @@ class DetectorConfig:
     """Longer stretches without a sentence break are cut into windows of about this size."""
     verify_containment: float = 0.5
     """Share of the smaller unit's shingles the other unit must contain to be aligned."""
-    min_passage_chars: int = 40
+    min_passage_chars: int = 60
     """Aligned letters and digits a passage needs before it counts as reuse."""
     min_unit_coverage: float = 0.5
     """Share of the shorter unit an alignment must cover to count as reuse."""
+    min_similarity: float = 0.6
+    """Aligned characters over aligned length (both sides) an alignment needs."""
+    max_gap_chars: int = 60
+    """Unaligned body characters (per side) still bridged inside one passage."""
     duplicate_coverage: float = 0.9
     republication_coverage: float = 0.5
-    hot_bucket_cap: int = 64
-    """Postings read from one band bucket; larger buckets are treated as furniture."""
+    hot_bucket_cap: int = 500
+    """Buckets holding more ids than this are furniture shared too widely to mean reuse."""
+    max_candidates: int = 100
+    """Candidate articles verified per query, those sharing the most units first."""
 
     def __post_init__(self) -> None:
         _check_range("shingle_size", self.shingle_size, 2, 16)
@@ -55,11 +61,14 @@ class DetectorConfig:
         _check_range("unit_min_chars", self.unit_min_chars, self.shingle_size, 10_000)
         _check_range("unit_max_chars", self.unit_max_chars, 2 * self.unit_min_chars, 100_000)
         _check_range("min_passage_chars", self.min_passage_chars, self.shingle_size, 10_000)
+        _check_range("max_gap_chars", self.max_gap_chars, 0, 100_000)
         _check_range("hot_bucket_cap", self.hot_bucket_cap, 2, 10_000_000)
+        _check_range("max_candidates", self.max_candidates, 1, 1_000_000)
         for name in (
             "lsh_threshold",
             "verify_containment",
             "min_unit_coverage",
+            "min_similarity",
             "duplicate_coverage",
             "republication_coverage",
         ):

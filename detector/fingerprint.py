@@ -1,0 +1,162 @@
+"""Shingles, MinHash signatures and LSH band keys, for many units at once.
+
+A shingle is ``k`` consecutive characters of the folded stream (see ``detector.text``),
+hashed with XXH32 over their UTF-32-LE bytes. The xxhash package hashes one buffer per
+call; a text has one shingle per character, so redite evaluates the same XXH32
+function over every window of the stream at once with numpy, and a test checks each
+value against ``xxhash.xxh32_intdigest``.
+
+Signatures are datasketch's ``affine32`` MinHash: the same values as
+``datasketch.MinHash(num_perm, seed, hashfunc=shingle_hash)`` fed the same shingles.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+import numpy.typing as npt
+
+from detector.text import U32
+
+U64 = npt.NDArray[np.uint64]
+I64 = npt.NDArray[np.int64]
+
+_P1 = np.uint32(0x9E3779B1)
+_P2 = np.uint32(0x85EBCA77)
+_P3 = np.uint32(0xC2B2AE3D)
+_P4 = np.uint32(0x27D4EB2F)
+_P5 = np.uint32(0x165667B1)
+EMPTY = np.uint32(0xFFFFFFFF)
+"""Signature value of a unit with no shingles (datasketch's empty value)."""
+
+# Shingles processed per block when signing: keeps the (block x num_perm) working
+# array inside the CPU cache.
+_BLOCK = 4096
+
+
+def _rotl(x: U32, r: int) -> U32:
+    return (x << np.uint32(r)) | (x >> np.uint32(32 - r))
+
+
+def shingle_hashes(chars: U32, k: int, seed: int = 0) -> U32:
+    """XXH32 of every ``k``-character window of ``chars`` (UTF-32-LE bytes), in order.
+
+    >>> import xxhash
+    >>> h = shingle_hashes(np.array([ord(c) for c in "abcdef"], dtype=np.uint32), 5)
+    >>> int(h[1]) == xxhash.xxh32_intdigest("bcdef".encode("utf-32-le"))
+    True
+    """
+    n = int(chars.shape[0]) - k + 1
+    if n <= 0:
+        return np.zeros(0, dtype=np.uint32)
+    lanes = [chars[j : j + n] for j in range(k)]
+    s = np.uint32(seed)
+    with np.errstate(over="ignore"):
+        stripes = k // 4
+        if stripes:
+            acc = [s + _P1 + _P2, s + _P2, s, s - _P1]
+            vs: list[U32] = [np.full(n, a, dtype=np.uint32) for a in acc]
+            for stripe in range(stripes):
+                for i in range(4):
+                    vs[i] = _rotl(vs[i] + lanes[4 * stripe + i] * _P2, 13) * _P1
+            h = _rotl(vs[0], 1) + _rotl(vs[1], 7) + _rotl(vs[2], 12) + _rotl(vs[3], 18)
+        else:
+            h = np.full(n, s + _P5, dtype=np.uint32)
+        h = h + np.uint32(4 * k)
+        for j in range(4 * stripes, k):
+            h = _rotl(h + lanes[j] * _P3, 17) * _P4
+        h ^= h >> np.uint32(15)
+        h *= _P2
+        h ^= h >> np.uint32(13)
+        h *= _P3
+        h ^= h >> np.uint32(16)
+    return h
+
+
+def fmix32(h: U32) -> U32:
+    """MurmurHash3's finalizer, which datasketch applies to each input hash first."""
+    with np.errstate(over="ignore"):
+        h = h ^ (h >> np.uint32(16))
+        h = h * np.uint32(0x85EBCA6B)
+        h = h ^ (h >> np.uint32(13))
+        h = h * np.uint32(0xC2B2AE35)
+        return h ^ (h >> np.uint32(16))
+
+
+@lru_cache(maxsize=16)
+def permutations(num_perm: int, seed: int) -> tuple[U32, U32]:
+    """datasketch's affine32 permutation parameters ``(a, b)`` for a seed."""
+    gen = np.random.RandomState(seed)
+    a = gen.randint(0, 1 << 31, num_perm, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = gen.randint(0, 1 << 32, num_perm, dtype=np.uint32)
+    a.setflags(write=False)
+    b.setflags(write=False)
+    return a, b
+
+
+def sign(hashes: U32, offsets: I64, num_perm: int, seed: int) -> U32:
+    """MinHash signatures of groups of shingle hashes, one row per group.
+
+    Group ``g`` is ``hashes[offsets[g]:offsets[g + 1]]``; ``offsets`` has one entry more
+    than there are groups. Empty groups get :data:`EMPTY` everywhere.
+
+    >>> sig = sign(np.array([1, 2, 3], dtype=np.uint32), np.array([0, 3, 3]), 4, 1)
+    >>> sig.shape, bool((sig[1] == EMPTY).all())
+    ((2, 4), True)
+    """
+    groups = int(offsets.shape[0]) - 1
+    out = np.full((groups, num_perm), EMPTY, dtype=np.uint32)
+    if groups <= 0 or hashes.shape[0] == 0:
+        return out
+    a, b = permutations(num_perm, seed)
+    mixed = fmix32(hashes)
+    sizes = np.diff(offsets)
+    group = 0
+    while group < groups:
+        # Take whole groups until the block is full (always at least one group).
+        first = group
+        total = 0
+        while group < groups and (group == first or total + int(sizes[group]) <= _BLOCK):
+            total += int(sizes[group])
+            group += 1
+        lo, hi = int(offsets[first]), int(offsets[group])
+        if hi == lo:
+            continue
+        # (num_perm x shingles): the min runs along contiguous memory.
+        block = np.multiply.outer(a, mixed[lo:hi])
+        block += b[:, None]
+        nonempty = np.flatnonzero(sizes[first:group])
+        starts = (offsets[first:group] - lo)[nonempty]
+        out[first + nonempty] = np.minimum.reduceat(block, starts, axis=1).T
+    return out
+
+
+def band_keys(signatures: U32, bands: int, rows: int, seed: int = 0) -> U64:
+    """LSH band keys: one 64-bit key per band of each signature row.
+
+    The single place band keys are computed: every index store and the batch job call
+    it. The key mixes the band number in, so one flat key space serves all bands.
+
+    >>> sig = sign(np.arange(10, dtype=np.uint32), np.array([0, 10]), 8, 1)
+    >>> band_keys(sig, 4, 2).shape
+    (1, 4)
+    """
+    n = int(signatures.shape[0])
+    if bands * rows > int(signatures.shape[1]):
+        raise ValueError(
+            f"bands * rows = {bands * rows} exceeds the signature length {signatures.shape[1]}"
+        )
+    values = signatures[:, : bands * rows].reshape(n, bands, rows).astype(np.uint64)
+    with np.errstate(over="ignore"):
+        key = (np.arange(1, bands + 1, dtype=np.uint64) + np.uint64(seed)) * np.uint64(
+            0x9E3779B97F4A7C15
+        )
+        key = np.broadcast_to(key, (n, bands)).copy()
+        for r in range(rows):
+            key ^= values[:, :, r]
+            key *= np.uint64(0xBF58476D1CE4E5B9)
+            key ^= key >> np.uint64(31)
+        key *= np.uint64(0x94D049BB133111EB)
+        key ^= key >> np.uint64(29)
+    return key

@@ -1,0 +1,122 @@
+"""Matching as pure steps around a store lookup.
+
+1. :func:`detector.prepare.prepare` an article; ``Prepared.lookup_keys()`` is what to
+   look up.
+2. The caller looks the keys up in any store (sync or async).
+3. :func:`candidates` ranks the ids found; the caller fetches those articles.
+4. :func:`matches` verifies and aligns them and returns DESIGN.md's matches.
+
+:func:`match_article` runs the four steps against a synchronous :class:`Index`.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+
+import numpy as np
+
+from detector.config import DetectorConfig
+from detector.index import Index
+from detector.model import Article, Match
+from detector.prepare import Prepared, prepare, prepare_batch
+from detector.score import Comparison, compare
+
+
+def candidates(
+    query: Prepared, hits: Mapping[int, Sequence[str]], config: DetectorConfig
+) -> list[str]:
+    """Ids worth verifying, most colliding units first, at most ``max_candidates``.
+
+    Buckets holding more than ``hot_bucket_cap`` ids are furniture shared by too many
+    pages to mean anything; they are skipped.
+    """
+    votes: Counter[str] = Counter()
+    for unit_keys in query.keys[query.indexable].tolist():
+        seen: set[str] = set()
+        for key in unit_keys:
+            bucket = hits.get(key)
+            if bucket is None or len(bucket) > config.hot_bucket_cap:
+                continue
+            seen.update(bucket)
+        votes.update(seen)
+    votes.pop(query.article.id, None)
+    ranked = sorted(votes.items(), key=lambda item: (-item[1], item[0]))
+    return [article_id for article_id, _ in ranked[: config.max_candidates]]
+
+
+def hot_keys(hits: Mapping[int, Sequence[str]], config: DetectorConfig) -> int:
+    """How many looked-up buckets were over the cap (for metrics and reports)."""
+    return sum(len(bucket) > config.hot_bucket_cap for bucket in hits.values())
+
+
+def to_match(query: Prepared, other: Prepared, comparison: Comparison) -> Match:
+    article = other.article
+    return Match(
+        id=article.id,
+        kind=comparison.kind,
+        score=comparison.score,
+        query_coverage=comparison.a_coverage,
+        match_coverage=comparison.b_coverage,
+        passages=comparison.spans(query, other),
+        source=article.source,
+        published_at=article.published_at,
+    )
+
+
+def mark_originals(query: Article, found: Iterable[Match]) -> tuple[Match, ...]:
+    """Sort by score and mark the match(es) with the earliest ``published_at``.
+
+    The original is the earliest among the query and its matches; when the query is
+    the earliest, or no match has a date, no match is marked.
+    """
+    ordered = sorted(found, key=lambda m: (-m.score, m.id))
+    dated = [m.published_at for m in ordered if m.published_at is not None]
+    if not dated:
+        return tuple(ordered)
+    earliest = min(dated)
+    if query.published_at is not None and query.published_at <= earliest:
+        return tuple(ordered)
+    return tuple(
+        Match(**{**_fields(m), "original": m.published_at == earliest}) for m in ordered
+    )
+
+
+def _fields(match: Match) -> dict[str, object]:
+    return {name: getattr(match, name) for name in Match.__slots__}
+
+
+def matches(
+    query: Prepared, found: Sequence[Article], config: DetectorConfig
+) -> tuple[Match, ...]:
+    """Verify the fetched candidate articles against the query."""
+    others = prepare_batch([a for a in found if a.id != query.article.id], config)
+    results = []
+    for other in others:
+        comparison = compare(query, other, config)
+        if comparison is not None:
+            results.append(to_match(query, other, comparison))
+    return mark_originals(query.article, results)
+
+
+def match_article(
+    index: Index, article: Article, config: DetectorConfig | None = None
+) -> tuple[Match, ...]:
+    """Match one article against a synchronous index (without adding it).
+
+    >>> from detector.index import MemoryIndex
+    >>> match_article(MemoryIndex(), Article("q", "Nothing indexed yet."))
+    ()
+    """
+    config = config or DetectorConfig()
+    query = prepare(article, config)
+    keys = query.lookup_keys()
+    hits = index.lookup(int(k) for k in keys) if keys.shape[0] else {}
+    ids = candidates(query, hits, config)
+    fetched = index.fetch(ids)
+    return matches(query, [fetched[i] for i in ids if i in fetched], config)
+
+
+def index_keys(prepared: Prepared) -> list[int]:
+    """The band keys an article is stored under."""
+    return [int(k) for k in np.unique(prepared.keys[prepared.indexable].ravel())]

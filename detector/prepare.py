@@ -1,0 +1,136 @@
+"""Everything the engine derives from one article, computed for many articles at once."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+import numpy.typing as npt
+
+from detector.config import DetectorConfig
+from detector.fingerprint import U64, band_keys, shingle_hashes, sign
+from detector.model import Article
+from detector.segment import Paragraph, paragraphs, units
+from detector.text import I64, U32, Folded, fold
+
+Bools = npt.NDArray[np.bool_]
+
+
+@dataclass(frozen=True, eq=False)
+class Prepared:
+    """An article with its folded stream, paragraphs, units, signatures and band keys.
+
+    Units are ``[start, end)`` ranges of the folded stream; ``hashes[i]`` is the hash
+    of the shingle starting at folded offset ``i``.
+    """
+
+    article: Article
+    folded: Folded
+    hashes: U32
+    paragraphs: tuple[Paragraph, ...]
+    units: I64
+    signatures: U32
+    keys: U64
+    indexable: Bools
+    """Units long enough to be looked up and indexed by their band keys."""
+
+    @cached_property
+    def body_prefix(self) -> I64:
+        """``body_prefix[i]`` is the number of body characters before folded offset ``i``."""
+        mask = np.zeros(len(self.folded), dtype=np.int64)
+        for start, end in self.units.tolist():
+            mask[start:end] = 1
+        return np.concatenate(([0], np.cumsum(mask)))
+
+    @property
+    def body_chars(self) -> int:
+        return int(self.body_prefix[-1])
+
+    @cached_property
+    def unit_shingles(self) -> tuple[U32, npt.NDArray[np.int32], I64]:
+        """Distinct ``(hash, unit)`` pairs sorted by hash, and each unit's distinct count."""
+        k = int(self.folded.chars.shape[0]) - int(self.hashes.shape[0]) + 1
+        starts, ends = self.units[:, 0], np.maximum(self.units[:, 1] - k + 1, self.units[:, 0])
+        idx, owner = _ranges(starts, ends)
+        codes = (owner.astype(np.uint64) << np.uint64(32)) | self.hashes[idx].astype(np.uint64)
+        codes = np.unique(codes)
+        unit = (codes >> np.uint64(32)).astype(np.int32)
+        hashes = (codes & np.uint64(0xFFFFFFFF)).astype(np.uint32)
+        sizes = np.bincount(unit, minlength=self.units.shape[0]).astype(np.int64)
+        order = np.argsort(hashes, kind="stable")
+        return hashes[order], unit[order], sizes
+
+    def lookup_keys(self) -> U64:
+        """The distinct band keys of the indexable units: what a store must look up."""
+        return np.unique(self.keys[self.indexable].ravel())
+
+
+def _ranges(starts: I64, ends: I64) -> tuple[I64, I64]:
+    """Concatenated ``range(starts[g], ends[g])`` and the group each value belongs to."""
+    lengths = np.maximum(ends - starts, 0)
+    owner = np.repeat(np.arange(lengths.shape[0], dtype=np.int64), lengths)
+    firsts = np.cumsum(lengths) - lengths
+    idx = np.arange(owner.shape[0], dtype=np.int64) - firsts[owner] + starts[owner]
+    return idx, owner
+
+
+def prepare(article: Article, config: DetectorConfig) -> Prepared:
+    """Prepare one article (see :func:`prepare_batch`)."""
+    return prepare_batch([article], config)[0]
+
+
+def prepare_batch(articles: Sequence[Article], config: DetectorConfig) -> list[Prepared]:
+    """Fold, segment, shingle, sign and band many articles in one vectorised pass.
+
+    >>> p = prepare(Article("a", "Une phrase assez longue pour former une unité entière."),
+    ...             DetectorConfig())
+    >>> p.units.shape, p.signatures.shape[1]
+    ((1, 2), 64)
+    """
+    k = config.shingle_size
+    folded = [fold(a.text) for a in articles]
+    lengths = np.array([len(f) for f in folded], dtype=np.int64)
+    offsets = np.concatenate(([0], np.cumsum(lengths)))
+    stream = np.concatenate([f.chars for f in folded]) if folded else np.zeros(0, np.uint32)
+    all_hashes = shingle_hashes(stream, k)
+    per_article: list[tuple[U32, tuple[Paragraph, ...], I64]] = []
+    for article, f, start in zip(articles, folded, offsets[:-1].tolist(), strict=True):
+        hashes = all_hashes[start : start + max(len(f) - k + 1, 0)]
+        paras = tuple(paragraphs(article.text))
+        per_article.append((hashes, paras, units(article.text, f, hashes, list(paras), config)))
+
+    unit_counts = np.array([u.shape[0] for _, _, u in per_article], dtype=np.int64)
+    all_units = (
+        np.concatenate([u + off for (_, _, u), off in zip(per_article, offsets[:-1], strict=True)])
+        if per_article
+        else np.zeros((0, 2), dtype=np.int64)
+    )
+    idx, owner = _ranges(all_units[:, 0], all_units[:, 1] - k + 1)
+    group_sizes = np.bincount(owner, minlength=all_units.shape[0])
+    group_offsets = np.concatenate(([0], np.cumsum(group_sizes)))
+    signatures = sign(all_hashes[idx], group_offsets, config.num_perm, config.seed)
+    bands, rows = config.bands_rows()
+    keys = band_keys(signatures, bands, rows)
+    indexable = (all_units[:, 1] - all_units[:, 0]) >= config.unit_min_chars
+
+    prepared = []
+    bounds = np.concatenate(([0], np.cumsum(unit_counts))).tolist()
+    for i, (article, f, (hashes, paras, unit_ranges)) in enumerate(
+        zip(articles, folded, per_article, strict=True)
+    ):
+        lo, hi = bounds[i], bounds[i + 1]
+        prepared.append(
+            Prepared(
+                article=article,
+                folded=f,
+                hashes=hashes,
+                paragraphs=paras,
+                units=unit_ranges,
+                signatures=signatures[lo:hi],
+                keys=keys[lo:hi],
+                indexable=indexable[lo:hi],
+            )
+        )
+    return prepared

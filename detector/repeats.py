@@ -1,0 +1,38 @@
+"""Repetition inside one text: the same machinery, run on an article against itself."""
+
+from __future__ import annotations
+
+from detector.align import Region, chain, regions
+from detector.config import DetectorConfig
+from detector.model import InternalRepeats, RepeatSpan
+from detector.prepare import Prepared
+from detector.score import coverage
+
+
+def internal_repeats(article: Prepared, config: DetectorConfig) -> InternalRepeats:
+    """Passages that repeat earlier text of the same article.
+
+    For each repeated unit the best earlier occurrence is kept (the earliest among
+    equals), so text printed three times gives two repeats of the first copy.
+    """
+    best: dict[int, Region] = {}
+    for r in regions(article, None, config):
+        if r.b_start < r.a_end:
+            continue
+        held = best.get(r.b_start)
+        if held is None or (r.matched, -r.a_start) > (held.matched, -held.a_start):
+            best[r.b_start] = r
+    if not best:
+        return InternalRepeats()
+    body = article.body_prefix
+    passages = chain(list(best.values()), body, body, config)
+    fraction = coverage(body, [(p.b_start, p.b_end) for p in passages])
+    spans = tuple(
+        RepeatSpan(
+            article.folded.original_span(p.a_start, p.a_end),
+            article.folded.original_span(p.b_start, p.b_end),
+            min(p.similarity, 1.0),
+        )
+        for p in sorted(passages, key=lambda p: p.b_start)
+    )
+    return InternalRepeats(fraction, spans)

@@ -1,0 +1,251 @@
+"""Paragraphs, boilerplate flags and the units that get fingerprinted.
+
+Three layouts are recognised: paragraphs separated by blank lines, one paragraph per
+line, and hard-wrapped text (OCR columns, e-mail) whose lines are joined back. Each
+paragraph is flagged as body or boilerplate (site furniture, credits, navigation,
+headings, digit strings). Body paragraphs are cut into units, about one sentence each:
+sentences shorter than ``unit_min_chars`` are joined to a neighbour, and stretches with
+no sentence break longer than ``unit_max_chars`` are cut at content-defined points, so
+that two copies of the same text are cut in the same places even when shifted.
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from detector.config import DetectorConfig
+from detector.text import Folded
+
+I64 = npt.NDArray[np.int64]
+
+_LINE_BREAK = re.compile(r"\r\n|[\n\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
+_TERMINAL = ".!?…;"
+_CLOSERS = "\"'»”’)]*"
+_SENTENCE_END = re.compile(r"[.!?…]+[\"'»”’)\]]*\s+")
+_ABBREVIATIONS = frozenset(
+    "m mm mme mmes mlle mlles dr pr me mgr st ste mr mrs ms prof gen gal col cf etc vs no nr".split()
+)
+_DOMAIN = re.compile(r"(?:https?://|www\.)\S+|\b[\w-]+\.(?:com|net|org|fr|ch|be|de|uk|ca|info|io)\b")
+_CREDIT = re.compile(
+    r"^[\W_]*(?:photo|photos|source|sources|credit|crédit|crédits|copyright|©|lire aussi|"
+    r"à lire aussi|voir aussi|read more|related|see also|par |by |with |avec )",
+    re.IGNORECASE,
+)
+_BRACKETED = re.compile(r"^\s*[(\[].*[)\]]\s*$", re.DOTALL)
+_WORD = re.compile(r"\w+")
+
+_SHORT_WORDS = 4
+"""Paragraphs with fewer words are navigation, bylines or labels."""
+_HEADING_WORDS = 20
+"""Lines without closing punctuation and at most this many words are headings."""
+_CREDIT_WORDS = 15
+_CDC_MASK = 127
+"""A long stretch is cut where a shingle hash has these low bits clear (every ~128 chars)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Paragraph:
+    """A paragraph's ``[start, end)`` in the original text and why it is not body."""
+
+    start: int
+    end: int
+    boilerplate: str | None = None
+    """None for body text, else the reason: short, digits, credit, link, heading."""
+
+
+def paragraphs(text: str) -> list[Paragraph]:
+    """Split ``text`` into paragraphs and flag the boilerplate ones.
+
+    >>> [p.boilerplate for p in paragraphs("Rechercher\\n\\nLe texte de l'article, long.")]
+    ['short', None]
+    """
+    found: list[Paragraph] = []
+    for block in _blocks(text):
+        for start, end in _block_paragraphs(text, block):
+            found.append(Paragraph(start, end, _boilerplate(text[start:end])))
+    if found and all(p.boilerplate is not None for p in found):
+        # A text made only of heading-like lines still has a body: its headings.
+        found = [
+            Paragraph(p.start, p.end, None) if p.boilerplate == "heading" else p for p in found
+        ]
+    return found
+
+
+def _lines(text: str) -> list[tuple[int, int]]:
+    lines = []
+    start = 0
+    for m in _LINE_BREAK.finditer(text):
+        lines.append((start, m.start()))
+        start = m.end()
+    lines.append((start, len(text)))
+    return lines
+
+
+def _strip(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def _blocks(text: str) -> list[list[tuple[int, int]]]:
+    """Runs of non-blank lines (stripped), separated by blank lines."""
+    blocks: list[list[tuple[int, int]]] = []
+    current: list[tuple[int, int]] = []
+    for start, end in _lines(text):
+        s, e = _strip(text, start, end)
+        if s == e:
+            if current:
+                blocks.append(current)
+                current = []
+        else:
+            current.append((s, e))
+    if current:
+        blocks.append(current)
+    return blocks
+
+
+def _ends_sentence(line: str) -> bool:
+    return line.rstrip(_CLOSERS).endswith(tuple(_TERMINAL))
+
+
+def _hyphenated(line: str, following: str) -> bool:
+    return len(line) > 1 and line[-1] in "-‐¬" and line[-2].isalpha() and following[:1].islower()
+
+
+def _is_hard_wrapped(lines: list[str]) -> bool:
+    if len(lines) < 3:
+        return False
+    if statistics.median(len(line) for line in lines) > 100:
+        return False
+    open_ends = sum(not _ends_sentence(line) for line in lines[:-1])
+    return open_ends >= 0.5 * (len(lines) - 1)
+
+
+def _block_paragraphs(text: str, block: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    lines = [text[s:e] for s, e in block]
+    wrapped = _is_hard_wrapped(lines)
+    width = max(len(line) for line in lines)
+    spans: list[tuple[int, int]] = []
+    start = block[0][0]
+    for i in range(len(block) - 1):
+        line, following = lines[i], lines[i + 1]
+        if _hyphenated(line, following):
+            continue
+        if wrapped:
+            short_end = len(line) < 0.6 * width and _ends_sentence(line)
+            if not (short_end and following[:1].isupper()):
+                continue
+        spans.append((start, block[i][1]))
+        start = block[i + 1][0]
+    spans.append((start, block[-1][1]))
+    return spans
+
+
+def _boilerplate(paragraph: str) -> str | None:
+    words = _WORD.findall(paragraph)
+    letters = sum(c.isalpha() for c in paragraph)
+    digits = sum(c.isdigit() for c in paragraph)
+    if letters == 0 or digits >= letters:
+        return "digits"
+    if len(words) < _SHORT_WORDS:
+        return "short"
+    if _BRACKETED.match(paragraph):
+        return "link"
+    if len(words) <= _CREDIT_WORDS and (_CREDIT.match(paragraph) or _DOMAIN.search(paragraph)):
+        return "credit"
+    if len(words) <= _HEADING_WORDS and "\n" not in paragraph and not _ends_sentence(paragraph):
+        return "heading"
+    return None
+
+
+def _sentence_starts(text: str, start: int, end: int) -> list[int]:
+    """Original offsets where sentences begin inside ``text[start:end]``."""
+    starts = [start]
+    for m in _SENTENCE_END.finditer(text, start, end):
+        nxt = m.end()
+        if nxt >= end or text[nxt].islower():
+            continue
+        word = re.search(r"(\w+)\W*$", text[max(start, m.start() - 12) : m.start() + 1])
+        if word and (len(word.group(1)) == 1 or word.group(1).lower() in _ABBREVIATIONS):
+            if word.group(1)[0].isupper() or word.group(1).lower() in _ABBREVIATIONS:
+                continue
+        starts.append(nxt)
+    return starts
+
+
+def units(
+    text: str,
+    folded: Folded,
+    hashes: npt.NDArray[np.uint32],
+    paras: list[Paragraph],
+    config: DetectorConfig,
+) -> I64:
+    """Units of the body paragraphs as ``(n, 2)`` ``[start, end)`` folded offsets.
+
+    ``hashes`` are the shingle hashes of ``folded`` (window ``i`` starts at ``i``); they
+    place the content-defined cuts in long stretches.
+    """
+    out: list[tuple[int, int]] = []
+    for para in paras:
+        if para.boilerplate is not None:
+            continue
+        cuts = [folded.folded_index(s) for s in _sentence_starts(text, para.start, para.end)]
+        cuts.append(folded.folded_index(para.end))
+        pieces = [(a, b) for a, b in zip(cuts, cuts[1:], strict=False) if b > a]
+        out.extend(_pack(pieces, hashes, config))
+    if not out:
+        return np.zeros((0, 2), dtype=np.int64)
+    return np.array(out, dtype=np.int64)
+
+
+def _pack(
+    pieces: list[tuple[int, int]], hashes: npt.NDArray[np.uint32], config: DetectorConfig
+) -> list[tuple[int, int]]:
+    """Join short sentences to a neighbour and cut long ones, inside one paragraph."""
+    packed: list[tuple[int, int]] = []
+    start: int | None = None
+    for a, b in pieces:
+        if start is None:
+            start = a
+        if b - start >= config.unit_min_chars:
+            packed.extend(_cut_long(start, b, hashes, config))
+            start = None
+    if start is not None:
+        end = pieces[-1][1]
+        if packed and end - start < config.unit_min_chars:
+            prev_start, _ = packed.pop()
+            packed.extend(_cut_long(prev_start, end, hashes, config))
+        else:
+            packed.append((start, end))
+    return packed
+
+
+def _cut_long(
+    start: int, end: int, hashes: npt.NDArray[np.uint32], config: DetectorConfig
+) -> list[tuple[int, int]]:
+    if end - start <= config.unit_max_chars:
+        return [(start, end)]
+    low, k = config.unit_min_chars, config.shingle_size
+    lo, hi = start + low, min(end - low, int(hashes.shape[0]))
+    marks = (np.flatnonzero((hashes[lo:hi] & np.uint32(_CDC_MASK)) == 0) + lo).tolist() if hi > lo else []
+    cuts = [start]
+    for mark in marks:
+        if mark - cuts[-1] < low:
+            continue
+        while mark - cuts[-1] > config.unit_max_chars:
+            cuts.append(cuts[-1] + config.unit_max_chars // 2)
+        cuts.append(int(mark))
+    while end - cuts[-1] > config.unit_max_chars:
+        cuts.append(cuts[-1] + config.unit_max_chars // 2)
+    if end - cuts[-1] < low and len(cuts) > 1:
+        cuts.pop()
+    cuts.append(end)
+    del k
+    return list(zip(cuts, cuts[1:], strict=False))

@@ -1,0 +1,153 @@
+"""Normalisation: fold a text to the stream its fingerprints are made of, with a map back.
+
+The folded stream keeps only letters and digits, after NFKC, case folding and accent
+stripping. Punctuation, quotes, dashes, spaces and line breaks all disappear, so
+quote and dash styles are unified, line-break hyphenation ("fa-\\nmilles") is repaired,
+and spelling variants such as "Deir ez-Zor" / "Deir Ezzor" fold to the same letters.
+Every folded character remembers the offset of the original character it came from,
+so anything found on the folded stream maps back to spans of the submitted text.
+
+The work is vectorised: one table lookup per code point over a numpy array.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+import numpy.typing as npt
+
+U32 = npt.NDArray[np.uint32]
+I64 = npt.NDArray[np.int64]
+
+# A character folds to at most this many characters (NFKC of "ﬃ" is "ffi"); longer
+# expansions (rare compatibility characters such as U+FDFA) are cut, on both sides alike.
+_MAX_EXPANSION = 3
+_TABLE_SIZE = 0x10000  # the Basic Multilingual Plane is tabulated; other planes are cached
+
+
+def _fold_char(char: str) -> str:
+    folded = unicodedata.normalize("NFKC", char).casefold()
+    decomposed = unicodedata.normalize("NFD", folded)
+    kept = "".join(c for c in decomposed if c.isalnum() and not unicodedata.combining(c))
+    return unicodedata.normalize("NFC", kept)[:_MAX_EXPANSION]
+
+
+# Table entries: 0 drops the character, a value below _EXPANDED is the single folded
+# code point, and _EXPANDED + i points at expansion i (a character folding to several).
+_EXPANDED = np.uint32(0x80000000)
+
+
+class _FoldTable:
+    """Fold table for the Basic Multilingual Plane, built on first use (about 0.3 s);
+    astral code points are folded one by one and cached."""
+
+    def __init__(self) -> None:
+        self._table: U32 | None = None
+        self.expansions: list[str] = []
+        self._astral: dict[int, str] = {}
+
+    def table(self) -> U32:
+        if self._table is None:
+            table = np.zeros(_TABLE_SIZE, dtype=np.uint32)
+            for cp in range(_TABLE_SIZE):
+                if 0xD800 <= cp <= 0xDFFF:  # lone surrogates cannot be folded
+                    continue
+                folded = _fold_char(chr(cp))
+                if len(folded) == 1:
+                    table[cp] = ord(folded)
+                elif folded:
+                    table[cp] = _EXPANDED + np.uint32(len(self.expansions))
+                    self.expansions.append(folded)
+            self._table = table
+        return self._table
+
+    def astral(self, cp: int) -> str:
+        folded = self._astral.get(cp)
+        if folded is None:
+            folded = self._astral[cp] = _fold_char(chr(cp))
+        return folded
+
+
+_FOLD = _FoldTable()
+
+
+@dataclass(frozen=True, eq=False)
+class Folded:
+    """The folded letters-and-digits stream of a text and its map to the original.
+
+    >>> f = fold("Deir ez-Zor, l'Été")
+    >>> f.text
+    'deirezzorlete'
+    >>> f.original_span(0, 9)
+    (0, 11)
+    """
+
+    chars: U32
+    """Folded code points."""
+    pos: I64
+    """Offset in the original text of the character each folded character came from."""
+
+    def __len__(self) -> int:
+        return int(self.chars.shape[0])
+
+    @cached_property
+    def text(self) -> str:
+        return self.chars.astype("<u4").tobytes().decode("utf-32-le")
+
+    def original_span(self, start: int, end: int) -> tuple[int, int]:
+        """Original ``(start, end)`` offsets covering folded characters ``[start, end)``."""
+        if end <= start:
+            at = int(self.pos[start]) if start < len(self) else self._end_offset()
+            return at, at
+        return int(self.pos[start]), int(self.pos[end - 1]) + 1
+
+    def folded_index(self, original_offset: int) -> int:
+        """Index of the first folded character at or after an original offset."""
+        return int(np.searchsorted(self.pos, original_offset, side="left"))
+
+    def _end_offset(self) -> int:
+        return int(self.pos[-1]) + 1 if len(self) else 0
+
+
+def code_points(text: str) -> U32:
+    """The code points of ``text`` as a uint32 array (lone surrogates become U+FFFD)."""
+    data = text.encode("utf-32-le", errors="replace")
+    return np.frombuffer(data, dtype="<u4").astype(np.uint32, copy=False)
+
+
+def fold(text: str) -> Folded:
+    """Fold ``text`` to its letters-and-digits stream (see the module docstring)."""
+    cps = code_points(text)
+    table = _FOLD.table()
+    if cps.shape[0] and int(cps.max()) >= _TABLE_SIZE:
+        return _fold_slowly(cps, table)
+    mapped = table[cps]
+    keep = np.flatnonzero(mapped)
+    chars = mapped[keep]
+    if chars.shape[0] and int(chars.max()) >= _EXPANDED:
+        return _fold_slowly(cps, table)
+    return Folded(chars, keep.astype(np.int64))
+
+
+def _fold_slowly(cps: U32, table: U32) -> Folded:
+    """The general case: characters that fold to several, and astral code points."""
+    chars: list[int] = []
+    pos: list[int] = []
+    for index, cp in enumerate(cps.tolist()):
+        if cp < _TABLE_SIZE:
+            value = int(table[cp])
+            if value == 0:
+                continue
+            if value < _EXPANDED:
+                chars.append(value)
+                pos.append(index)
+                continue
+            folded = _FOLD.expansions[value - int(_EXPANDED)]
+        else:
+            folded = _FOLD.astral(cp)
+        chars.extend(ord(c) for c in folded)
+        pos.extend([index] * len(folded))
+    return Folded(np.array(chars, dtype=np.uint32), np.array(pos, dtype=np.int64))
