@@ -122,6 +122,8 @@ def extract_main_text(html: str) -> str | None:
 
 
 def _checked_suffix(path: str) -> str:
+    if not path:
+        raise InputError("an empty file name was given")
     if not os.path.lexists(path):
         raise InputError(f"{path}: no such file")
     if os.path.isdir(path):

@@ -172,6 +172,10 @@ def test_missing_file() -> None:
     assert read_error("nope.txt") == "nope.txt: no such file"
 
 
+def test_empty_file_name() -> None:
+    assert read_error("") == "an empty file name was given"
+
+
 def test_directory() -> None:
     os.mkdir("corpus")
     assert read_error("corpus") == (
