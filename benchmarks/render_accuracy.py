@@ -242,9 +242,9 @@ def _plots(result: dict[str, Any], context: Context) -> list[str]:
         values = [detectors[n]["pairs"][metric] for n in names]
         axes[0].bar([x + i * width for x in range(len(names))], values, width, label=metric)
     axes[0].set_xticks([x + width for x in range(len(names))], names)
-    axes[0].set_ylim(0, 1.05)
+    axes[0].set_ylim(0, 1.2)
     axes[0].set_title("Related pairs, composed corpus")
-    axes[0].legend(loc="lower right")
+    axes[0].legend(loc="upper center", ncol=3, fontsize=8)
     width = 0.8 / len(names)
     for i, name in enumerate(names):
         values = [
@@ -258,9 +258,9 @@ def _plots(result: dict[str, Any], context: Context) -> list[str]:
         rotation=25,
         ha="right",
     )
-    axes[1].set_ylim(0, 1.05)
+    axes[1].set_ylim(0, 1.2)
     axes[1].set_title("Recall by relation")
-    axes[1].legend(loc="lower right", fontsize=8)
+    axes[1].legend(loc="upper center", ncol=len(names), fontsize=8)
     figure.tight_layout()
     path: Path = context.results / "accuracy.png"
     figure.savefig(path, dpi=110)
