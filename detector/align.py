@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
+from collections import Counter
+from itertools import combinations, product
+
 from rapidfuzz.distance import LCSseq
 
 from detector.config import DetectorConfig
@@ -23,6 +25,8 @@ _GAP_PENALTY = 1.0
 """Score lost per unmatched character between two blocks when trimming an alignment."""
 _MIN_SHARED = 8
 """Shingles two units must share before they are aligned at all."""
+_FULL_JOIN = 8
+"""A shingle held by more units than this pairs only through its first occurrence."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,38 +48,41 @@ class Region:
         return Region(self.b_start, self.b_end, self.a_start, self.a_end, self.matched)
 
 
-def unit_pairs(a: Prepared, b: Prepared | None, config: DetectorConfig) -> I64:
+def unit_pairs(a: Prepared, b: Prepared | None, config: DetectorConfig) -> list[tuple[int, int]]:
     """Unit pairs ``(i, j)`` whose shingle sets overlap enough to be worth aligning.
 
-    With ``b`` None, pairs ``i < j`` of ``a`` with itself.
+    With ``b`` None, pairs ``i < j`` of ``a`` with itself. A shingle found in many units
+    (a line printed over and over) pairs only its first unit with the others, so the
+    work stays linear in the text.
     """
-    same = b is None
-    other = a if b is None else b
-    ah, au, asizes = a.unit_shingles
-    bh, bu, bsizes = other.unit_shingles
-    common = np.intersect1d(ah, bh)
-    if common.shape[0] < _MIN_SHARED:
-        return np.zeros((0, 2), dtype=np.int64)
-    a_sel = np.isin(ah, common)
-    ah_c, au_c = ah[a_sel], au[a_sel].astype(np.int64)
-    b_sel = np.isin(bh, common)
-    bh_c, bu_c = bh[b_sel], bu[b_sel].astype(np.int64)
-    # Join on hash: every a entry meets every b entry with the same hash.
-    b_first = np.searchsorted(bh_c, common, side="left")
-    b_count = np.searchsorted(bh_c, common, side="right") - b_first
-    slot = np.searchsorted(common, ah_c)
-    reps = b_count[slot]
-    a_units = np.repeat(au_c, reps)
-    within = np.arange(a_units.shape[0], dtype=np.int64) - np.repeat(np.cumsum(reps) - reps, reps)
-    b_units = bu_c[np.repeat(b_first[slot], reps) + within]
-    n_b = int(bsizes.shape[0])
-    codes, shared = np.unique(a_units * n_b + b_units, return_counts=True)
-    i, j = codes // n_b, codes % n_b
-    smaller = np.minimum(asizes[i], bsizes[j])
-    keep = (shared >= _MIN_SHARED) & (shared >= config.verify_containment * smaller)
-    if same:
-        keep &= i < j
-    return np.stack([i[keep], j[keep]], axis=1)
+    a_index, a_sizes = a.shingle_index
+    b_index, b_sizes = (a_index, a_sizes) if b is None else b.shingle_index
+    common = a_index.keys() & b_index.keys() if b is not None else a_index.keys()
+    if len(common) < _MIN_SHARED:
+        return []
+    shared: Counter[tuple[int, int]] = Counter()
+    for h in common:
+        a_units, b_units = a_index[h], b_index[h]
+        if b is None:
+            if len(a_units) < 2:
+                continue
+            if len(a_units) <= _FULL_JOIN:
+                shared.update(combinations(a_units, 2))
+            else:
+                first = a_units[0]
+                shared.update((first, u) for u in a_units[1:])
+        elif len(a_units) == 1 and len(b_units) == 1:
+            shared[a_units[0], b_units[0]] += 1
+        elif len(a_units) * len(b_units) <= _FULL_JOIN * _FULL_JOIN:
+            shared.update(product(a_units, b_units))
+        else:
+            shared.update(product(a_units[:1], b_units))
+            shared.update(product(a_units[1:], b_units[:1]))
+    return sorted(
+        (i, j)
+        for (i, j), count in shared.items()
+        if count >= _MIN_SHARED and count >= config.verify_containment * min(a_sizes[i], b_sizes[j])
+    )
 
 
 def align(
@@ -131,7 +138,7 @@ def regions(a: Prepared, b: Prepared | None, config: DetectorConfig) -> list[Reg
     """Verified aligned regions between ``a`` and ``b`` (or ``a`` and itself)."""
     other = a if b is None else b
     found = []
-    for i, j in unit_pairs(a, b, config).tolist():
+    for i, j in unit_pairs(a, b, config):
         a_range = (int(a.units[i, 0]), int(a.units[i, 1]))
         b_range = (int(other.units[j, 0]), int(other.units[j, 1]))
         region = align(a, a_range, other, b_range, config)
@@ -145,30 +152,47 @@ def chain(found: list[Region], a_body: I64, b_body: I64, config: DetectorConfig)
 
     Gaps are measured in body characters (``*_body`` are body prefix counts), so a
     heading or a link line between two reused paragraphs does not break a passage.
-    Passages with fewer than ``min_passage_chars`` aligned characters are dropped.
+    When text repeats (a line printed three times on both sides), the diagonal chain
+    wins and chains that shadow it on both sides are dropped. Passages with fewer than
+    ``min_passage_chars`` aligned characters are dropped.
     """
+    slack = config.shingle_size
     passages: list[Region] = []
     for r in sorted(found, key=lambda r: (r.a_start, r.b_start)):
-        for n in range(len(passages) - 1, -1, -1):
-            p = passages[n]
+        best, best_gap = -1, 0
+        for n, p in enumerate(passages):
+            if r.a_start < p.a_end - slack or r.b_start < p.b_end - slack:
+                continue
             gap_a = int(a_body[r.a_start]) - int(a_body[min(p.a_end, r.a_start)])
             gap_b = int(b_body[r.b_start]) - int(b_body[min(p.b_end, r.b_start)])
-            if (
-                r.a_start >= p.a_start
-                and r.b_start >= p.b_start
-                and r.a_start - p.a_end >= -config.min_passage_chars
-                and r.b_start - p.b_end >= -config.min_passage_chars
-                and gap_a <= config.max_gap_chars
-                and gap_b <= config.max_gap_chars
-            ):
-                passages[n] = Region(
-                    p.a_start,
-                    max(p.a_end, r.a_end),
-                    p.b_start,
-                    max(p.b_end, r.b_end),
-                    p.matched + r.matched,
-                )
-                break
-        else:
+            if gap_a > config.max_gap_chars or gap_b > config.max_gap_chars:
+                continue
+            if best < 0 or gap_a + gap_b < best_gap:
+                best, best_gap = n, gap_a + gap_b
+        if best < 0:
             passages.append(r)
-    return [p for p in passages if p.matched >= config.min_passage_chars]
+        else:
+            p = passages[best]
+            passages[best] = Region(
+                p.a_start, max(p.a_end, r.a_end), p.b_start, max(p.b_end, r.b_end),
+                p.matched + r.matched,
+            )
+    kept: list[Region] = []
+    for p in sorted(passages, key=lambda p: (-p.matched, p.a_start, p.b_start)):
+        if p.matched < config.min_passage_chars:
+            continue
+        if any(_mostly_inside(p, q) for q in kept):
+            continue
+        kept.append(p)
+    return kept
+
+
+def _overlap(start: int, end: int, other_start: int, other_end: int) -> int:
+    return max(0, min(end, other_end) - max(start, other_start))
+
+
+def _mostly_inside(p: Region, q: Region) -> bool:
+    """Whether ``p`` lies mostly inside ``q`` on both sides (a shadow of ``q``)."""
+    a = _overlap(p.a_start, p.a_end, q.a_start, q.a_end) * 2 > p.a_end - p.a_start
+    b = _overlap(p.b_start, p.b_end, q.b_start, q.b_end) * 2 > p.b_end - p.b_start
+    return a and b

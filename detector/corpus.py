@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from detector.config import DetectorConfig
 from detector.errors import InvalidArticle
 from detector.index import MemoryIndex
-from detector.matcher import candidates, index_keys, mark_originals, to_match
+from detector.matcher import candidates, common_units, index_keys, mark_originals, to_match
 from detector.model import Article, ArticleReport, Match
 from detector.prepare import prepare_batch
 from detector.repeats import internal_repeats
@@ -43,15 +43,17 @@ def check_corpus(
         index.upsert(p.article, index_keys(p))
 
     pairs: set[tuple[str, str]] = set()
+    common = {}
     for p in prepared:
-        keys = index_keys(p)
-        for other in candidates(p, index.lookup(keys), config):
+        hits = index.lookup(index_keys(p))
+        common[p.article.id] = common_units(p, hits, config)
+        for other in candidates(p, hits, config):
             pairs.add((min(p.article.id, other), max(p.article.id, other)))
 
     found: dict[str, list[Match]] = defaultdict(list)
     for a_id, b_id in sorted(pairs):
         a, b = by_id[a_id], by_id[b_id]
-        comparison = compare(a, b, config)
+        comparison = compare(a, b, config, common[a_id], common[b_id])
         if comparison is None:
             continue
         found[a_id].append(to_match(a, b, comparison))

@@ -19,8 +19,31 @@ import numpy as np
 from detector.config import DetectorConfig
 from detector.index import Index
 from detector.model import Article, Match
-from detector.prepare import Prepared, prepare, prepare_batch
+from detector.prepare import Bools, Prepared, prepare, prepare_batch
+from detector.text import I64
 from detector.score import Comparison, compare
+
+
+def unit_frequency(query: Prepared, hits: Mapping[int, Sequence[str]]) -> I64:
+    """For each unit of the query, how many indexed articles share one of its buckets.
+
+    A bucket holds the articles with a unit under that key, so the union over a unit's
+    bands counts the articles carrying text like it: its LSH neighbours.
+    """
+    counts = np.zeros(query.keys.shape[0], dtype=np.int64)
+    for unit, unit_keys in enumerate(query.keys.tolist()):
+        neighbours: set[str] = set()
+        for key in unit_keys:
+            bucket = hits.get(key)
+            if bucket is not None:
+                neighbours.update(bucket)
+        counts[unit] = len(neighbours)
+    return counts
+
+
+def common_units(query: Prepared, hits: Mapping[int, Sequence[str]], config: DetectorConfig) -> Bools:
+    """Units carried by more than ``common_df`` indexed articles (formulas, furniture)."""
+    return unit_frequency(query, hits) > config.common_df
 
 
 def candidates(
@@ -29,17 +52,24 @@ def candidates(
     """Ids worth verifying, most colliding units first, at most ``max_candidates``.
 
     Buckets holding more than ``hot_bucket_cap`` ids are furniture shared by too many
-    pages to mean anything; they are skipped.
+    pages to mean anything; they are skipped. An article met only through common units
+    (see :func:`common_units`) is a candidate only if it meets enough of them to cover
+    ``republication_coverage`` of the query's units.
     """
-    votes: Counter[str] = Counter()
-    for unit_keys in query.keys[query.indexable].tolist():
+    common = common_units(query, hits, config)
+    rare_votes: Counter[str] = Counter()
+    common_votes: Counter[str] = Counter()
+    for unit in np.flatnonzero(query.indexable).tolist():
         seen: set[str] = set()
-        for key in unit_keys:
+        for key in query.keys[unit].tolist():
             bucket = hits.get(key)
             if bucket is None or len(bucket) > config.hot_bucket_cap:
                 continue
             seen.update(bucket)
-        votes.update(seen)
+        (common_votes if common[unit] else rare_votes).update(seen)
+    needed = config.republication_coverage * int(query.indexable.sum())
+    votes = Counter({i: n for i, n in common_votes.items() if n >= needed})
+    votes.update(rare_votes)
     votes.pop(query.article.id, None)
     ranked = sorted(votes.items(), key=lambda item: (-item[1], item[0]))
     return [article_id for article_id, _ in ranked[: config.max_candidates]]
@@ -87,13 +117,19 @@ def _fields(match: Match) -> dict[str, object]:
 
 
 def matches(
-    query: Prepared, found: Sequence[Article], config: DetectorConfig
+    query: Prepared,
+    found: Sequence[Article],
+    config: DetectorConfig,
+    common: Bools | None = None,
 ) -> tuple[Match, ...]:
-    """Verify the fetched candidate articles against the query."""
+    """Verify the fetched candidate articles against the query.
+
+    ``common`` is :func:`common_units` of the query, from the same lookup.
+    """
     others = prepare_batch([a for a in found if a.id != query.article.id], config)
     results = []
     for other in others:
-        comparison = compare(query, other, config)
+        comparison = compare(query, other, config, common, None)
         if comparison is not None:
             results.append(to_match(query, other, comparison))
     return mark_originals(query.article, results)
@@ -114,7 +150,8 @@ def match_article(
     hits = index.lookup(int(k) for k in keys) if keys.shape[0] else {}
     ids = candidates(query, hits, config)
     fetched = index.fetch(ids)
-    return matches(query, [fetched[i] for i in ids if i in fetched], config)
+    found = [fetched[i] for i in ids if i in fetched]
+    return matches(query, found, config, common_units(query, hits, config))
 
 
 def index_keys(prepared: Prepared) -> list[int]:

@@ -7,6 +7,7 @@ from detector.config import DetectorConfig
 from detector.model import InternalRepeats, RepeatSpan
 from detector.prepare import Prepared
 from detector.score import coverage
+from detector.text import widen
 
 
 def internal_repeats(article: Prepared, config: DetectorConfig) -> InternalRepeats:
@@ -27,10 +28,11 @@ def internal_repeats(article: Prepared, config: DetectorConfig) -> InternalRepea
     body = article.body_prefix
     passages = chain(list(best.values()), body, body, config)
     fraction = coverage(body, [(p.b_start, p.b_end) for p in passages])
+    text = article.article.text
     spans = tuple(
         RepeatSpan(
-            article.folded.original_span(p.a_start, p.a_end),
-            article.folded.original_span(p.b_start, p.b_end),
+            widen(text, *article.folded.original_span(p.a_start, p.a_end)),
+            widen(text, *article.folded.original_span(p.b_start, p.b_end)),
             min(p.similarity, 1.0),
         )
         for p in sorted(passages, key=lambda p: p.b_start)

@@ -9,8 +9,8 @@ import numpy as np
 from detector.align import Region, chain, regions
 from detector.config import DetectorConfig
 from detector.model import Kind, Passage
-from detector.prepare import Prepared
-from detector.text import I64
+from detector.prepare import Bools, Prepared
+from detector.text import I64, widen
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,8 +38,8 @@ class Comparison:
         """The passages as spans of the original texts of ``a`` and ``b``."""
         return tuple(
             Passage(
-                a.folded.original_span(p.a_start, p.a_end),
-                b.folded.original_span(p.b_start, p.b_end),
+                widen(a.article.text, *a.folded.original_span(p.a_start, p.a_end)),
+                widen(b.article.text, *b.folded.original_span(p.b_start, p.b_end)),
                 min(p.similarity, 1.0),
             )
             for p in self.passages
@@ -74,13 +74,25 @@ def coverage(body_prefix: I64, spans: list[tuple[int, int]]) -> float:
     return min(covered / total, 1.0)
 
 
-def compare(a: Prepared, b: Prepared, config: DetectorConfig) -> Comparison | None:
+def compare(
+    a: Prepared,
+    b: Prepared,
+    config: DetectorConfig,
+    a_common: Bools | None = None,
+    b_common: Bools | None = None,
+) -> Comparison | None:
     """Verify and align two articles; None when they share no passage.
 
-    Symmetric: ``compare(b, a)`` is ``compare(a, b).swapped()``, whatever the order.
+    ``*_common`` flag units whose text many indexed articles carry (formulas, furniture
+    that escaped the boilerplate rules; see ``detector.matcher.common_units``). Passages
+    made only of common units relate two articles only when, with the rest, they cover
+    at least ``republication_coverage`` of both sides: a death-notice formula shared by
+    two notices is not reuse, a wire story reprinted by hundreds of outlets is.
+
+    Symmetric: ``compare(b, a, c, bc, ac)`` is ``compare(a, b, c, ac, bc).swapped()``.
     """
     if (b.article.id, b.article.text) < (a.article.id, a.article.text):
-        flipped = compare(b, a, config)
+        flipped = compare(b, a, config, b_common, a_common)
         return None if flipped is None else flipped.swapped()
     found = regions(a, b, config)
     if not found:
@@ -88,7 +100,30 @@ def compare(a: Prepared, b: Prepared, config: DetectorConfig) -> Comparison | No
     passages = chain(found, a.body_prefix, b.body_prefix, config)
     if not passages:
         return None
-    return summarise(passages, a.body_prefix, b.body_prefix, config)
+    result = summarise(passages, a.body_prefix, b.body_prefix, config)
+    both_sides = min(result.a_coverage, result.b_coverage) >= config.republication_coverage
+    if both_sides or (a_common is None and b_common is None):
+        return result
+    rare = [
+        p
+        for p in passages
+        if not (
+            _all_common(a.units, a_common, p.a_start, p.a_end)
+            or _all_common(b.units, b_common, p.b_start, p.b_end)
+        )
+    ]
+    if not rare:
+        return None
+    if len(rare) == len(passages):
+        return result
+    return summarise(rare, a.body_prefix, b.body_prefix, config)
+
+
+def _all_common(units: I64, common: Bools | None, start: int, end: int) -> bool:
+    if common is None:
+        return False
+    inside = (units[:, 0] < end) & (units[:, 1] > start)
+    return bool(inside.any()) and bool(common[inside].all())
 
 
 def summarise(

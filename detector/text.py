@@ -151,3 +151,21 @@ def _fold_slowly(cps: U32, table: U32) -> Folded:
         chars.extend(ord(c) for c in folded)
         pos.extend([index] * len(folded))
     return Folded(np.array(chars, dtype=np.uint32), np.array(pos, dtype=np.int64))
+
+
+_OPENING = frozenset("\"'«“‘„‹([¡¿")
+_CLOSING = frozenset(".,;:!?…\"'»”’›)]")
+
+
+def widen(text: str, start: int, end: int) -> tuple[int, int]:
+    """Extend a span over the quotes and punctuation that hug it (folding drops them).
+
+    >>> text = 'Il a dit: «Nous partons.» Puis'
+    >>> widen(text, 11, 23)
+    (10, 25)
+    """
+    while start > 0 and text[start - 1] in _OPENING:
+        start -= 1
+    while end < len(text) and text[end] in _CLOSING:
+        end += 1
+    return start, end
