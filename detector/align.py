@@ -8,9 +8,8 @@ folded stream, and the aligned regions are chained into passages.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from collections import Counter
+from dataclasses import dataclass
 from itertools import combinations, product
 
 from rapidfuzz.distance import LCSseq
@@ -86,7 +85,10 @@ def unit_pairs(a: Prepared, b: Prepared | None, config: DetectorConfig) -> list[
 
 
 def align(
-    a: Prepared, a_range: tuple[int, int], b: Prepared, b_range: tuple[int, int],
+    a: Prepared,
+    a_range: tuple[int, int],
+    b: Prepared,
+    b_range: tuple[int, int],
     config: DetectorConfig,
 ) -> Region | None:
     """Align two units; the best-scoring stretch of matching blocks, if it is reuse."""
@@ -174,7 +176,10 @@ def chain(found: list[Region], a_body: I64, b_body: I64, config: DetectorConfig)
         else:
             p = passages[best]
             passages[best] = Region(
-                p.a_start, max(p.a_end, r.a_end), p.b_start, max(p.b_end, r.b_end),
+                p.a_start,
+                max(p.a_end, r.a_end),
+                p.b_start,
+                max(p.b_end, r.b_end),
                 p.matched + r.matched,
             )
     kept: list[Region] = []

@@ -7,9 +7,10 @@ The parameters that shape band keys also name the index namespace
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 
 import xxhash
+from datasketch import MinHashLSH
 
 from detector.errors import InvalidConfig
 
@@ -113,16 +114,9 @@ class DetectorConfig:
         )
         return xxhash.xxh64_hexdigest(shape.encode())[:12]
 
-    def replace(self, **changes: object) -> DetectorConfig:
-        values = {f.name: getattr(self, f.name) for f in fields(self)}
-        values.update(changes)
-        return DetectorConfig(**values)  # type: ignore[arg-type]
-
 
 @functools.lru_cache(maxsize=64)
 def _optimal_bands(threshold: float, num_perm: int) -> tuple[int, int]:
-    from datasketch import MinHashLSH
-
     lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
     return int(lsh.b), int(lsh.r)
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 
 import numpy as np
 
@@ -20,8 +21,8 @@ from detector.config import DetectorConfig
 from detector.index import Index
 from detector.model import Article, Match
 from detector.prepare import Bools, Prepared, prepare, prepare_batch
-from detector.text import I64
 from detector.score import Comparison, compare
+from detector.text import I64
 
 
 def unit_frequency(query: Prepared, hits: Mapping[int, Sequence[str]]) -> I64:
@@ -41,7 +42,9 @@ def unit_frequency(query: Prepared, hits: Mapping[int, Sequence[str]]) -> I64:
     return counts
 
 
-def common_units(query: Prepared, hits: Mapping[int, Sequence[str]], config: DetectorConfig) -> Bools:
+def common_units(
+    query: Prepared, hits: Mapping[int, Sequence[str]], config: DetectorConfig
+) -> Bools:
     """Units carried by more than ``common_df`` indexed articles (formulas, furniture)."""
     return unit_frequency(query, hits) > config.common_df
 
@@ -107,13 +110,7 @@ def mark_originals(query: Article, found: Iterable[Match]) -> tuple[Match, ...]:
     earliest = min(dated)
     if query.published_at is not None and query.published_at <= earliest:
         return tuple(ordered)
-    return tuple(
-        Match(**{**_fields(m), "original": m.published_at == earliest}) for m in ordered
-    )
-
-
-def _fields(match: Match) -> dict[str, object]:
-    return {name: getattr(match, name) for name in Match.__slots__}
+    return tuple(replace(m, original=m.published_at == earliest) for m in ordered)
 
 
 def matches(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -59,19 +60,31 @@ def kind_of(a_coverage: float, b_coverage: float, config: DetectorConfig) -> Kin
     return "partial"
 
 
-def coverage(body_prefix: I64, spans: list[tuple[int, int]]) -> float:
-    """Share of body characters inside the union of folded ``spans``."""
+def coverage(
+    body_prefix: I64, spans: list[tuple[int, int]], ignored: Sequence[tuple[int, int]] = ()
+) -> float:
+    """Share of body characters inside the union of folded ``spans``.
+
+    Body characters in ``ignored`` spans and outside ``spans`` leave the denominator.
+    """
     total = int(body_prefix[-1])
-    if total == 0 or not spans:
+    covered = _union_chars(body_prefix, spans)
+    if ignored:
+        total -= _union_chars(body_prefix, [*spans, *ignored]) - covered
+    if total <= 0 or not spans:
         return 0.0
-    covered = 0
-    end_so_far = 0
-    for start, end in sorted(spans):
-        start = max(start, end_so_far)
-        if end > start:
-            covered += int(body_prefix[end]) - int(body_prefix[start])
-            end_so_far = end
     return min(covered / total, 1.0)
+
+
+def _union_chars(body_prefix: I64, spans: list[tuple[int, int]]) -> int:
+    covered = 0
+    reached = 0
+    for start, end in sorted(spans):
+        begin = max(start, reached)
+        if end > begin:
+            covered += int(body_prefix[end]) - int(body_prefix[begin])
+            reached = end
+    return covered
 
 
 def compare(
@@ -100,7 +113,9 @@ def compare(
     passages = chain(found, a.body_prefix, b.body_prefix, config)
     if not passages:
         return None
-    result = summarise(passages, a.body_prefix, b.body_prefix, config)
+    # Common units nobody reused here are furniture of that side's site, not body.
+    ignored = (_unit_spans(a.units, a_common), _unit_spans(b.units, b_common))
+    result = summarise(passages, a.body_prefix, b.body_prefix, config, ignored)
     both_sides = min(result.a_coverage, result.b_coverage) >= config.republication_coverage
     if both_sides or (a_common is None and b_common is None):
         return result
@@ -116,7 +131,13 @@ def compare(
         return None
     if len(rare) == len(passages):
         return result
-    return summarise(rare, a.body_prefix, b.body_prefix, config)
+    return summarise(rare, a.body_prefix, b.body_prefix, config, ignored)
+
+
+def _unit_spans(units: I64, common: Bools | None) -> list[tuple[int, int]]:
+    if common is None:
+        return []
+    return [(int(s), int(e)) for s, e in units[common].tolist()]
 
 
 def _all_common(units: I64, common: Bools | None, start: int, end: int) -> bool:
@@ -127,10 +148,15 @@ def _all_common(units: I64, common: Bools | None, start: int, end: int) -> bool:
 
 
 def summarise(
-    passages: list[Region], a_body: I64, b_body: I64, config: DetectorConfig
+    passages: list[Region],
+    a_body: I64,
+    b_body: I64,
+    config: DetectorConfig,
+    ignored: tuple[Sequence[tuple[int, int]], Sequence[tuple[int, int]]] = ((), ()),
 ) -> Comparison:
-    a_cov = coverage(a_body, [(p.a_start, p.a_end) for p in passages])
-    b_cov = coverage(b_body, [(p.b_start, p.b_end) for p in passages])
+    """Coverages, similarity, kind and score of a set of passages."""
+    a_cov = coverage(a_body, [(p.a_start, p.a_end) for p in passages], ignored[0])
+    b_cov = coverage(b_body, [(p.b_start, p.b_end) for p in passages], ignored[1])
     matched = sum(p.matched for p in passages)
     length = sum(p.a_end - p.a_start + p.b_end - p.b_start for p in passages)
     similarity = min(2.0 * matched / max(length, 1), 1.0)

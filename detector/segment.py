@@ -14,10 +14,12 @@ from __future__ import annotations
 import re
 import statistics
 from dataclasses import dataclass
+from itertools import pairwise
 
 import numpy as np
 import numpy.typing as npt
 
+from detector.boilerplate import classify
 from detector.config import DetectorConfig
 from detector.text import Folded
 
@@ -28,22 +30,13 @@ _TERMINAL = ".!?…;"
 _CLOSERS = "\"'»”’)]*"
 _SENTENCE_END = re.compile(r"[.!?…]+[\"'»”’)\]]*\s+")
 _ABBREVIATIONS = frozenset(
-    "m mm mme mmes mlle mlles dr pr me mgr st ste mr mrs ms prof gen gal col cf etc vs no nr".split()
+    {
+        *("m", "mm", "mme", "mmes", "mlle", "mlles", "dr", "pr", "me", "mgr", "st", "ste"),
+        *("mr", "mrs", "ms", "prof", "gen", "gal", "col", "cf", "etc", "vs", "no", "nr"),
+    }
 )
-_DOMAIN = re.compile(r"(?:https?://|www\.)\S+|\b[\w-]+\.(?:com|net|org|fr|ch|be|de|uk|ca|info|io)\b")
-_CREDIT = re.compile(
-    r"^[\W_]*(?:photo|photos|source|sources|credit|crédit|crédits|copyright|©|lire aussi|"
-    r"à lire aussi|voir aussi|read more|related|see also|par |by |with |avec )",
-    re.IGNORECASE,
-)
-_BRACKETED = re.compile(r"^\s*[(\[].*[)\]]\s*$", re.DOTALL)
-_WORD = re.compile(r"\w+")
-
-_SHORT_WORDS = 4
-"""Paragraphs with fewer words are navigation, bylines or labels."""
-_HEADING_WORDS = 20
-"""Lines without closing punctuation and at most this many words are headings."""
-_CREDIT_WORDS = 15
+_LAST_WORD = re.compile(r"(\w+)\W*$")
+_NON_SPACE = re.compile(r"\S(?:.*\S)?")
 _CDC_MASK = 127
 """A long stretch is cut where a shingle hash has these low bits clear (every ~128 chars)."""
 
@@ -67,7 +60,7 @@ def paragraphs(text: str) -> list[Paragraph]:
     found: list[Paragraph] = []
     for block in _blocks(text):
         for start, end in _block_paragraphs(text, block):
-            found.append(Paragraph(start, end, _boilerplate(text[start:end])))
+            found.append(Paragraph(start, end, classify(text[start:end])))
     if found and all(p.boilerplate is not None for p in found):
         # A text made only of heading-like lines still has a body: its headings.
         found = [
@@ -86,26 +79,18 @@ def _lines(text: str) -> list[tuple[int, int]]:
     return lines
 
 
-def _strip(text: str, start: int, end: int) -> tuple[int, int]:
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    return start, end
-
-
 def _blocks(text: str) -> list[list[tuple[int, int]]]:
     """Runs of non-blank lines (stripped), separated by blank lines."""
     blocks: list[list[tuple[int, int]]] = []
     current: list[tuple[int, int]] = []
     for start, end in _lines(text):
-        s, e = _strip(text, start, end)
-        if s == e:
+        m = _NON_SPACE.search(text, start, end)
+        if m is None:
             if current:
                 blocks.append(current)
                 current = []
         else:
-            current.append((s, e))
+            current.append(m.span())
     if current:
         blocks.append(current)
     return blocks
@@ -120,9 +105,18 @@ def _hyphenated(line: str, following: str) -> bool:
 
 
 def _is_hard_wrapped(lines: list[str]) -> bool:
+    """Lines cut at a fixed width: most run close to the longest and end mid-sentence.
+
+    A stack of short lines of varied length (a site header, a menu) is not wrapped.
+    """
     if len(lines) < 3:
         return False
-    if statistics.median(len(line) for line in lines) > 100:
+    lengths = sorted(len(line) for line in lines)
+    if statistics.median(lengths) > 100:
+        return False
+    width = lengths[int(0.8 * (len(lengths) - 1))]
+    full = sum(length >= 0.55 * width for length in lengths)
+    if full < 0.6 * len(lines):
         return False
     open_ends = sum(not _ends_sentence(line) for line in lines[:-1])
     return open_ends >= 0.5 * (len(lines) - 1)
@@ -148,23 +142,6 @@ def _block_paragraphs(text: str, block: list[tuple[int, int]]) -> list[tuple[int
     return spans
 
 
-def _boilerplate(paragraph: str) -> str | None:
-    words = _WORD.findall(paragraph)
-    letters = sum(c.isalpha() for c in paragraph)
-    digits = sum(c.isdigit() for c in paragraph)
-    if letters == 0 or digits >= letters:
-        return "digits"
-    if len(words) < _SHORT_WORDS:
-        return "short"
-    if _BRACKETED.match(paragraph):
-        return "link"
-    if len(words) <= _CREDIT_WORDS and (_CREDIT.match(paragraph) or _DOMAIN.search(paragraph)):
-        return "credit"
-    if len(words) <= _HEADING_WORDS and "\n" not in paragraph and not _ends_sentence(paragraph):
-        return "heading"
-    return None
-
-
 def _sentence_starts(text: str, start: int, end: int) -> list[int]:
     """Original offsets where sentences begin inside ``text[start:end]``."""
     starts = [start]
@@ -172,10 +149,12 @@ def _sentence_starts(text: str, start: int, end: int) -> list[int]:
         nxt = m.end()
         if nxt >= end or text[nxt].islower():
             continue
-        word = re.search(r"(\w+)\W*$", text[max(start, m.start() - 12) : m.start() + 1])
-        if word and (len(word.group(1)) == 1 or word.group(1).lower() in _ABBREVIATIONS):
-            if word.group(1)[0].isupper() or word.group(1).lower() in _ABBREVIATIONS:
-                continue
+        word = _LAST_WORD.search(text, max(start, m.start() - 12), m.start() + 1)
+        if word and (
+            word.group(1).lower() in _ABBREVIATIONS
+            or (len(word.group(1)) == 1 and word.group(1).isupper())
+        ):
+            continue
         starts.append(nxt)
     return starts
 
@@ -196,9 +175,9 @@ def units(
     for para in paras:
         if para.boilerplate is not None:
             continue
-        cuts = [folded.folded_index(s) for s in _sentence_starts(text, para.start, para.end)]
-        cuts.append(folded.folded_index(para.end))
-        pieces = [(a, b) for a, b in zip(cuts, cuts[1:], strict=False) if b > a]
+        offsets = [*_sentence_starts(text, para.start, para.end), para.end]
+        cuts = np.searchsorted(folded.pos, offsets).tolist()
+        pieces = [(a, b) for a, b in pairwise(cuts) if b > a]
         out.extend(_pack(pieces, hashes, config))
     if not out:
         return np.zeros((0, 2), dtype=np.int64)
@@ -232,9 +211,13 @@ def _cut_long(
 ) -> list[tuple[int, int]]:
     if end - start <= config.unit_max_chars:
         return [(start, end)]
-    low, k = config.unit_min_chars, config.shingle_size
+    low = config.unit_min_chars
     lo, hi = start + low, min(end - low, int(hashes.shape[0]))
-    marks = (np.flatnonzero((hashes[lo:hi] & np.uint32(_CDC_MASK)) == 0) + lo).tolist() if hi > lo else []
+    marks = (
+        (np.flatnonzero((hashes[lo:hi] & np.uint32(_CDC_MASK)) == 0) + lo).tolist()
+        if hi > lo
+        else []
+    )
     cuts = [start]
     for mark in marks:
         if mark - cuts[-1] < low:
@@ -247,5 +230,4 @@ def _cut_long(
     if end - cuts[-1] < low and len(cuts) > 1:
         cuts.pop()
     cuts.append(end)
-    del k
-    return list(zip(cuts, cuts[1:], strict=False))
+    return list(pairwise(cuts))

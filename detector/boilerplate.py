@@ -1,0 +1,82 @@
+"""Which paragraphs are site furniture rather than the article's body.
+
+Rules on one paragraph at a time: navigation bars, bylines and labels (few words),
+digit strings and timestamps, credits and related links, cookie and subscription
+notices, and headings (short lines without closing punctuation). Boilerplate never
+makes two pages related and is left out of coverage. Text that many indexed articles
+share is handled later, by document frequency (``detector.matcher.common_units``).
+"""
+
+from __future__ import annotations
+
+import re
+
+_WORD = re.compile(r"\w+")
+_LETTER = re.compile(r"[^\W\d_]")
+_DIGIT = re.compile(r"\d")
+_SEPARATOR = re.compile(r"\s[|•·›»/]\s|\s[|•·›]|[|•·›]\s")
+_DOMAIN = re.compile(
+    r"(?:https?://|www\.)\S+|\b[\w-]+\.(?:com|net|org|fr|ch|be|de|uk|ca|info|io|it|es)\b"
+)
+_CREDIT = re.compile(
+    r"^[\W_]*(?:photo|photos|image|source|sources|credit|crédit|crédits|copyright|©|"
+    r"lire aussi|à lire aussi|lire la suite|voir aussi|read more|related|see also|"
+    r"par |by |with |avec |publié|mis à jour|updated|published)",
+    re.IGNORECASE,
+)
+_NOTICE = re.compile(
+    r"cookie|newsletter|abonnez|abonnement|s'abonner|subscribe|javascript|"
+    r"tous droits réservés|all rights reserved|politique de confidentialité|privacy policy|"
+    r"conditions d'utilisation|terms of use|partager sur|share on|suivez-nous|follow us",
+    re.IGNORECASE,
+)
+_BRACKETED = re.compile(r"^\s*[(\[].*[)\]]\s*$", re.DOTALL)
+_SENTENCE_CLOSE = re.compile(r"[.!…][\"'»”’)\]]*$")
+
+SHORT_WORDS = 4
+"""Paragraphs with fewer words are navigation, bylines or labels."""
+HEADING_WORDS = 20
+"""Single lines without closing punctuation and at most this many words are headings."""
+CREDIT_WORDS = 15
+NOTICE_WORDS = 80
+NAV_SEGMENT_WORDS = 4
+
+
+def classify(paragraph: str) -> str | None:
+    """None for body text, else why the paragraph is boilerplate.
+
+    >>> classify("Partager sur Facebook | Partager sur Twitter | Imprimer")
+    'navigation'
+    >>> classify("Le Conseil fédéral a décidé hier de convoquer les chambres.") is None
+    True
+    """
+    words = _WORD.findall(paragraph)
+    letters = len(_LETTER.findall(paragraph))
+    digits = len(_DIGIT.findall(paragraph))
+    if letters == 0 or digits >= letters:
+        return "digits"
+    if len(words) < SHORT_WORDS:
+        return "short"
+    if _is_navigation(paragraph):
+        return "navigation"
+    if _BRACKETED.match(paragraph):
+        return "link"
+    if len(words) <= CREDIT_WORDS and (_CREDIT.match(paragraph) or _DOMAIN.search(paragraph)):
+        return "credit"
+    if len(words) <= NOTICE_WORDS and _NOTICE.search(paragraph):
+        return "notice"
+    if (
+        len(words) <= HEADING_WORDS
+        and "\n" not in paragraph
+        and not _SENTENCE_CLOSE.search(paragraph.rstrip())
+    ):
+        return "heading"
+    return None
+
+
+def _is_navigation(paragraph: str) -> bool:
+    """A bar of short items between separators: "Région | Suisse | Monde"."""
+    if len(_SEPARATOR.findall(paragraph)) < 2:
+        return False
+    items = re.split(r"[|•·›\n]", paragraph)
+    return all(len(_WORD.findall(item)) <= NAV_SEGMENT_WORDS for item in items)
