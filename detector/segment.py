@@ -124,22 +124,65 @@ def _is_hard_wrapped(lines: list[str]) -> bool:
 
 def _block_paragraphs(text: str, block: list[tuple[int, int]]) -> list[tuple[int, int]]:
     lines = [text[s:e] for s, e in block]
-    wrapped = _is_hard_wrapped(lines)
-    width = max(len(line) for line in lines)
+    if not _is_hard_wrapped(lines):
+        return _line_paragraphs(block, lines)
+    # A site's header and footer lines often sit in the same block as a wrapped body:
+    # peel them off the edges, and split out furniture found in between.
+    first, last = 0, len(lines)
+    while first < last - 1 and _furniture_line(lines[first], lines[first + 1]):
+        first += 1
+    while last - 1 > first and _furniture_line(lines[last - 1], ""):
+        last -= 1
+    spans = [block[i] for i in range(first)]
+    width = max(len(line) for line in lines[first:last])
+    start = block[first][0]
+    for i in range(first, last - 1):
+        line, following = lines[i], lines[i + 1]
+        furniture = _strong_furniture(line) or _strong_furniture(following)
+        if not furniture and (_hyphenated(line, following) or _continues(line, following, width)):
+            continue
+        spans.append((start, block[i][1]))
+        start = block[i + 1][0]
+    spans.append((start, block[last - 1][1]))
+    spans.extend(block[last:])
+    return spans
+
+
+def _line_paragraphs(block: list[tuple[int, int]], lines: list[str]) -> list[tuple[int, int]]:
+    """Each line a paragraph, except where a word is hyphenated across the break."""
     spans: list[tuple[int, int]] = []
     start = block[0][0]
     for i in range(len(block) - 1):
-        line, following = lines[i], lines[i + 1]
-        if _hyphenated(line, following):
+        if _hyphenated(lines[i], lines[i + 1]):
             continue
-        if wrapped:
-            short_end = len(line) < 0.6 * width and _ends_sentence(line)
-            if not (short_end and following[:1].isupper()):
-                continue
         spans.append((start, block[i][1]))
         start = block[i + 1][0]
     spans.append((start, block[-1][1]))
     return spans
+
+
+def _continues(line: str, following: str, width: int) -> bool:
+    """Inside wrapped text, a line ends its paragraph only when short and closed."""
+    short_end = len(line) < 0.6 * width and _ends_sentence(line)
+    return not (short_end and following[:1].isupper())
+
+
+_STRONG = frozenset({"digits", "navigation", "credit", "notice", "link"})
+
+
+def _strong_furniture(line: str) -> bool:
+    """Furniture whatever surrounds it (a short word or two may be a wrapped name)."""
+    return classify(line) in _STRONG
+
+
+def _furniture_line(line: str, following: str) -> bool:
+    """Whether a line at the edge of a wrapped block belongs to the page, not the text."""
+    reason = classify(line)
+    if reason in _STRONG or reason == "short":
+        return not _hyphenated(line, following)
+    if reason == "heading":
+        return not _hyphenated(line, following) and not following[:1].islower()
+    return False
 
 
 def _sentence_starts(text: str, start: int, end: int) -> list[int]:
