@@ -131,14 +131,14 @@ def _block_paragraphs(text: str, block: list[tuple[int, int]]) -> list[tuple[int
     first, last = 0, len(lines)
     while first < last - 1 and _furniture_line(lines[first], lines[first + 1]):
         first += 1
-    while last - 1 > first and _furniture_line(lines[last - 1], ""):
+    while last - 1 > first and classify(lines[last - 1]) in _STRONG:
         last -= 1
     spans = [block[i] for i in range(first)]
     width = max(len(line) for line in lines[first:last])
     start = block[first][0]
     for i in range(first, last - 1):
         line, following = lines[i], lines[i + 1]
-        furniture = _strong_furniture(line) or _strong_furniture(following)
+        furniture = _inner_furniture(line) or _inner_furniture(following)
         if not furniture and (_hyphenated(line, following) or _continues(line, following, width)):
             continue
         spans.append((start, block[i][1]))
@@ -170,9 +170,10 @@ def _continues(line: str, following: str, width: int) -> bool:
 _STRONG = frozenset({"digits", "navigation", "credit", "notice", "link"})
 
 
-def _strong_furniture(line: str) -> bool:
-    """Furniture whatever surrounds it (a short word or two may be a wrapped name)."""
-    return classify(line) in _STRONG
+def _inner_furniture(line: str) -> bool:
+    """Furniture even between two lines of wrapped text (where OCR lines may start
+    with "par" or hold only figures, so credits and digit rules would misfire)."""
+    return classify(line) in ("navigation", "notice") or not any(c.isalpha() for c in line)
 
 
 def _furniture_line(line: str, following: str) -> bool:
