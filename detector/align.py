@@ -8,6 +8,7 @@ folded stream, and the aligned regions are chained into passages.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass
 from itertools import combinations, product
@@ -24,6 +25,10 @@ _GAP_PENALTY = 1.0
 """Score lost per unmatched character between two blocks when trimming an alignment."""
 _MIN_SHARED = 8
 """Shingles two units must share before they are aligned at all."""
+_DIGITS = re.compile(r"\d")
+_MIN_FIGURES = 4
+_FIGURES_AGREE = 0.5
+"""Share of the digits of an aligned stretch that must be aligned (see _figures_agree)."""
 _FULL_JOIN = 8
 """A shingle held by more units than this pairs only through its first occurrence."""
 
@@ -124,6 +129,10 @@ def align(
         b0 + chosen[-1].b + chosen[-1].size,
         matched,
     )
+    if not _figures_agree(
+        a.folded.text, b.folded.text, region, [(a0 + m.a, m.size) for m in chosen]
+    ):
+        return None
     shorter = min(a1 - a0, b1 - b0)
     # A unit's alignment may be short (a short sentence); the passage it joins must
     # reach min_passage_chars, which chain() checks.
@@ -134,6 +143,17 @@ def align(
     ):
         return None
     return region
+
+
+def _figures_agree(a_text: str, b_text: str, region: Region, blocks: list[tuple[int, int]]) -> bool:
+    """Same words with other figures (monthly receipts, casualty lists) are a template,
+    not reuse: most digits of the aligned stretch must be aligned too."""
+    a_digits = len(_DIGITS.findall(a_text, region.a_start, region.a_end))
+    b_digits = len(_DIGITS.findall(b_text, region.b_start, region.b_end))
+    if max(a_digits, b_digits) < _MIN_FIGURES:
+        return True
+    matched = sum(len(_DIGITS.findall(a_text, start, start + size)) for start, size in blocks)
+    return 2 * matched >= _FIGURES_AGREE * (a_digits + b_digits)
 
 
 def regions(a: Prepared, b: Prepared | None, config: DetectorConfig) -> list[Region]:

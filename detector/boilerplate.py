@@ -14,7 +14,7 @@ import re
 _WORD = re.compile(r"\w+")
 _LETTER = re.compile(r"[^\W\d_]")
 _DIGIT = re.compile(r"\d")
-_SEPARATOR = re.compile(r"\s[|•·›»/]\s|\s[|•·›]|[|•·›]\s")
+_SEPARATOR = re.compile(r"\s[|•·›»>/]\s|\s[|•·›]|[|•·›]\s")
 _DOMAIN = re.compile(
     r"(?:https?://|www\.)\S+|\b[\w-]+\.(?:com|net|org|fr|ch|be|de|uk|ca|info|io|it|es)\b"
 )
@@ -78,5 +78,5 @@ def _is_navigation(paragraph: str) -> bool:
     """A bar of short items between separators: "Région | Suisse | Monde"."""
     if len(_SEPARATOR.findall(paragraph)) < 2:
         return False
-    items = re.split(r"[|•·›\n]", paragraph)
+    items = re.split(r"[|•·›»>\n]| / ", paragraph)
     return all(len(_WORD.findall(item)) <= NAV_SEGMENT_WORDS for item in items)

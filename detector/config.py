@@ -54,7 +54,9 @@ class DetectorConfig:
     hot_bucket_cap: int = 500
     """Buckets holding more ids than this are furniture shared too widely to mean reuse."""
     common_df: int = 20
-    """Units carried by more indexed articles than this are formulas (see ``compare``)."""
+    """Units carried by more indexed articles than this are common (see ``compare``)."""
+    common_passage_chars: int = 300
+    """Aligned characters a passage of common units needs to count as reuse."""
     max_candidates: int = 100
     """Candidate articles verified per query, those sharing the most units first."""
 
@@ -67,6 +69,7 @@ class DetectorConfig:
         _check_range("max_gap_chars", self.max_gap_chars, 0, 100_000)
         _check_range("hot_bucket_cap", self.hot_bucket_cap, 2, 10_000_000)
         _check_range("common_df", self.common_df, 1, 10_000_000)
+        _check_range("common_passage_chars", self.common_passage_chars, 0, 10_000_000)
         _check_range("max_candidates", self.max_candidates, 1, 1_000_000)
         for name in (
             "lsh_threshold",

@@ -97,10 +97,10 @@ def compare(
     """Verify and align two articles; None when they share no passage.
 
     ``*_common`` flag units whose text many indexed articles carry (formulas, furniture
-    that escaped the boilerplate rules; see ``detector.matcher.common_units``). Passages
-    made only of common units relate two articles only when, with the rest, they cover
-    at least ``republication_coverage`` of both sides: a death-notice formula shared by
-    two notices is not reuse, a wire story reprinted by hundreds of outlets is.
+    that escaped the boilerplate rules; see ``detector.matcher.common_units``). A passage
+    made only of common units counts only when it is long (``common_passage_chars``): a
+    death-notice formula or a cookie notice is not reuse, a wire story reprinted by
+    hundreds of outlets is. Common units left unmatched leave the coverage denominator.
 
     Symmetric: ``compare(b, a, c, bc, ac)`` is ``compare(a, b, c, ac, bc).swapped()``.
     """
@@ -115,23 +115,18 @@ def compare(
         return None
     # Common units nobody reused here are furniture of that side's site, not body.
     ignored = (_unit_spans(a.units, a_common), _unit_spans(b.units, b_common))
-    result = summarise(passages, a.body_prefix, b.body_prefix, config, ignored)
-    both_sides = min(result.a_coverage, result.b_coverage) >= config.republication_coverage
-    if both_sides or (a_common is None and b_common is None):
-        return result
-    rare = [
+    kept = [
         p
         for p in passages
-        if not (
+        if p.matched >= config.common_passage_chars
+        or not (
             _all_common(a.units, a_common, p.a_start, p.a_end)
             or _all_common(b.units, b_common, p.b_start, p.b_end)
         )
     ]
-    if not rare:
+    if not kept:
         return None
-    if len(rare) == len(passages):
-        return result
-    return summarise(rare, a.body_prefix, b.body_prefix, config, ignored)
+    return summarise(kept, a.body_prefix, b.body_prefix, config, ignored)
 
 
 def _unit_spans(units: I64, common: Bools | None) -> list[tuple[int, int]]:

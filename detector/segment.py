@@ -105,18 +105,13 @@ def _hyphenated(line: str, following: str) -> bool:
 
 
 def _is_hard_wrapped(lines: list[str]) -> bool:
-    """Lines cut at a fixed width: most run close to the longest and end mid-sentence.
+    """Lines cut at a fixed width (OCR columns, e-mail): short and open-ended.
 
-    A stack of short lines of varied length (a site header, a menu) is not wrapped.
+    Page furniture stacked above or below such text is peeled off afterwards.
     """
     if len(lines) < 3:
         return False
-    lengths = sorted(len(line) for line in lines)
-    if statistics.median(lengths) > 100:
-        return False
-    width = lengths[int(0.8 * (len(lengths) - 1))]
-    full = sum(length >= 0.55 * width for length in lengths)
-    if full < 0.6 * len(lines):
+    if statistics.median(len(line) for line in lines) > 100:
         return False
     open_ends = sum(not _ends_sentence(line) for line in lines[:-1])
     return open_ends >= 0.5 * (len(lines) - 1)
@@ -131,8 +126,7 @@ def _block_paragraphs(text: str, block: list[tuple[int, int]]) -> list[tuple[int
     first, last = 0, len(lines)
     while first < last - 1 and _furniture_line(lines[first], lines[first + 1]):
         first += 1
-    while last - 1 > first and classify(lines[last - 1]) in _STRONG:
-        last -= 1
+    last = _footer_start(lines, first)
     spans = [block[i] for i in range(first)]
     width = max(len(line) for line in lines[first:last])
     start = block[first][0]
@@ -146,6 +140,23 @@ def _block_paragraphs(text: str, block: list[tuple[int, int]]) -> list[tuple[int
     spans.append((start, block[last - 1][1]))
     spans.extend(block[last:])
     return spans
+
+
+def _footer_start(lines: list[str], first: int) -> int:
+    """Where the furniture under a wrapped block starts (``len(lines)`` if none).
+
+    Short lines ("Partager", "Retour en haut") count only below a closed sentence:
+    the last line of a wrapped paragraph is often short too.
+    """
+    last = len(lines)
+    while last - 1 > first and classify(lines[last - 1]) in _STRONG:
+        last -= 1
+    run = last
+    while run - 1 > first and classify(lines[run - 1]) in (*_STRONG, "short"):
+        run -= 1
+    if run < last and _ends_sentence(lines[run - 1]):
+        return run
+    return last
 
 
 def _line_paragraphs(block: list[tuple[int, int]], lines: list[str]) -> list[tuple[int, int]]:
@@ -177,13 +188,12 @@ def _inner_furniture(line: str) -> bool:
 
 
 def _furniture_line(line: str, following: str) -> bool:
-    """Whether a line at the edge of a wrapped block belongs to the page, not the text."""
+    """Whether a line at the top of a wrapped block belongs to the page, not the text.
+
+    Headings are not peeled: in OCR columns every line looks like one.
+    """
     reason = classify(line)
-    if reason in _STRONG or reason == "short":
-        return not _hyphenated(line, following)
-    if reason == "heading":
-        return not _hyphenated(line, following) and not following[:1].islower()
-    return False
+    return (reason in _STRONG or reason == "short") and not _hyphenated(line, following)
 
 
 def _sentence_starts(text: str, start: int, end: int) -> list[int]:
