@@ -1,0 +1,111 @@
+"""Properties that hold for any text (hypothesis)."""
+
+from __future__ import annotations
+
+import random
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from detector import Article, ArticleReport, check_corpus
+
+WORDS = (
+    "le la les un une des de du et à en pour avec sur dans par ministre conseil "
+    "gouvernement ville séance projet loi vote député commune rapport guerre paix "
+    "président armée frontière accord traité marché prix blé vin lait école église "
+    "hôpital tribunal juge témoin incendie orage récolte chemin fer gare train"
+).split()
+
+SETTINGS = settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+
+
+@st.composite
+def articles_text(draw: st.DrawFn) -> str:
+    """A few French-like paragraphs, with the odd non-letter thrown in."""
+    seed = draw(st.integers(0, 2**32 - 1))
+    rng = random.Random(seed)
+    paragraphs = []
+    for _ in range(draw(st.integers(1, 5))):
+        sentences = []
+        for _ in range(rng.randint(1, 4)):
+            words = [rng.choice(WORDS) for _ in range(rng.randint(6, 22))]
+            sentences.append(" ".join(words).capitalize() + rng.choice([".", ".", "!", " ?"]))
+        paragraphs.append(" ".join(sentences))
+    noise = draw(st.text(max_size=30))
+    return draw(st.sampled_from(["\n\n", "\n"])).join(paragraphs) + noise
+
+
+any_text = st.one_of(articles_text(), st.text(max_size=400))
+
+
+def _check_spans(report: ArticleReport, texts: dict[str, str]) -> None:
+    own = texts[report.id]
+    for span in report.internal_repeats.spans:
+        for start, end in (span.first, span.repeat):
+            assert 0 <= start <= end <= len(own)
+    assert 0.0 <= report.internal_repeats.fraction <= 1.0
+    for match in report.matches:
+        assert 0.0 <= match.score <= 1.0
+        assert 0.0 <= match.query_coverage <= 1.0
+        assert 0.0 <= match.match_coverage <= 1.0
+        other = texts[match.id]
+        for passage in match.passages:
+            assert 0 <= passage.query_span[0] < passage.query_span[1] <= len(own)
+            assert 0 <= passage.match_span[0] < passage.match_span[1] <= len(other)
+            assert 0.0 <= passage.similarity <= 1.0
+            # The span points at the quoted passage: it starts and ends on text.
+            quoted = own[slice(*passage.query_span)]
+            assert quoted.strip() == quoted or not quoted.strip()
+
+
+@SETTINGS
+@given(articles_text())
+def test_a_text_matches_itself_fully(text: str) -> None:
+    reports = check_corpus([Article("a", text), Article("b", text)])
+    matches = reports[0].matches
+    if not matches:
+        # Too little body to hold one passage: nothing to find.
+        return
+    (match,) = matches
+    assert match.kind == "duplicate"
+    assert match.query_coverage == match.match_coverage == 1.0
+
+
+@SETTINGS
+@given(st.lists(any_text, min_size=1, max_size=4))
+def test_scores_and_spans_are_in_range(texts: list[str]) -> None:
+    articles = [Article(f"t{i}", t) for i, t in enumerate(texts)]
+    by_id = {a.id: a.text for a in articles}
+    for report in check_corpus(articles):
+        _check_spans(report, by_id)
+
+
+@SETTINGS
+@given(articles_text(), articles_text(), st.randoms(use_true_random=False))
+def test_which_pairs_match_does_not_depend_on_input_order(
+    first: str, second: str, rng: random.Random
+) -> None:
+    shared = first.split("\n")[0]
+    articles = [
+        Article("a", first),
+        Article("b", second),
+        Article("c", second + "\n\n" + shared),
+        Article("d", shared + "\n\n" + first),
+    ]
+    shuffled = articles[:]
+    rng.shuffle(shuffled)
+
+    def pairs(found: list[ArticleReport]) -> set[tuple[str, str, str]]:
+        return {(r.id, m.id, m.kind) for r in found for m in r.matches}
+
+    assert pairs(check_corpus(articles)) == pairs(check_corpus(shuffled))
+
+
+@SETTINGS
+@given(articles_text())
+def test_every_pair_is_reported_from_both_sides(text: str) -> None:
+    reports = check_corpus([Article("a", text), Article("b", "Intro.\n\n" + text)])
+    forward = {(r.id, m.id) for r in reports for m in r.matches}
+    assert forward == {(b, a) for a, b in forward}
