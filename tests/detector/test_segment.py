@@ -1,0 +1,362 @@
+"""detector.segment and detector.boilerplate: paragraphs, furniture, units."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from detector import Article, DetectorConfig
+from detector.boilerplate import classify
+from detector.prepare import Prepared, prepare
+from detector.segment import Paragraph, paragraphs
+
+PROPERTY = settings(max_examples=50, deadline=None, derandomize=True, database=None)
+
+# A death notice as a 1905 newspaper column printed it: hard-wrapped at about 40
+# characters, with words hyphenated across line breaks.
+OCR_NOTICE = """\
+Monsieur et Madame Louis Perrenoud et
+leurs enfants ont la douleur de faire
+part à leurs amis et connaissances de
+la perte cruelle qu'ils viennent d'é-
+prouver en la personne de leur cher fils
+Henri Perrenoud, enlevé à leur tendre af-
+fection le 12 mars 1905, dans sa vingt-
+deuxième année, après une longue et pé-
+nible maladie supportée avec courage.
+L'ensevelissement aura lieu samedi à
+une heure de l'après-midi. Domicile mor-
+tuaire : rue de la Serre 14, La Chaux-
+de-Fonds."""
+
+SENTENCES = [
+    "Le vice-ministre russe de la Défense a annoncé mercredi que des navires avaient "
+    "tiré vingt-six missiles de croisière.",
+    "Selon lui, toutes les cibles ont été détruites et aucun objet civil n'a été touché.",
+    "Les frappes visaient des positions de l'organisation État islamique près de Raqqa.",
+]
+
+
+def spans(text: str) -> list[str]:
+    return [text[p.start : p.end] for p in paragraphs(text)]
+
+
+def unit_texts(prepared: Prepared) -> list[str]:
+    text = prepared.article.text
+    out = []
+    for start, end in prepared.units.tolist():
+        lo, hi = prepared.folded.original_span(start, end)
+        out.append(text[lo:hi])
+    return out
+
+
+# --- paragraphs -------------------------------------------------------------------------
+
+
+def test_blank_lines_separate_paragraphs() -> None:
+    text = "\n\n".join(SENTENCES)
+    assert spans(text) == SENTENCES
+    assert all(p.boilerplate is None for p in paragraphs(text))
+
+
+def test_blank_lines_with_spaces_and_crlf_separate_paragraphs() -> None:
+    text = f"  {SENTENCES[0]}  \r\n \t \r\n{SENTENCES[1]}\r\n\r\n\r\n{SENTENCES[2]}\n"
+    assert spans(text) == SENTENCES
+
+
+def test_one_line_per_paragraph() -> None:
+    text = "\n".join(SENTENCES)
+    assert spans(text) == SENTENCES
+
+
+def test_paragraph_offsets_are_stripped_and_in_order() -> None:
+    text = "\n\n  Titre de la page  \n\n" + "\n".join(SENTENCES) + "\n\n"
+    found = paragraphs(text)
+    for p in found:
+        assert 0 <= p.start < p.end <= len(text)
+        assert text[p.start : p.end] == text[p.start : p.end].strip()
+    assert [p.start for p in found] == sorted(p.start for p in found)
+
+
+def test_hard_wrapped_ocr_lines_are_joined() -> None:
+    found = paragraphs(OCR_NOTICE)
+    assert found == [Paragraph(0, len(OCR_NOTICE), None)]
+
+
+def test_hard_wrapped_paragraphs_end_at_a_short_closed_line() -> None:
+    text = OCR_NOTICE + (
+        " Le présent avis tient lieu\n"
+        "de lettre de faire part.\n"
+        "Les familles affligées remercient bien\n"
+        "sincèrement toutes les personnes qui\n"
+        "leur ont témoigné tant de sympathie."
+    )
+    found = spans(text)
+    assert len(found) == 2
+    assert found[0].endswith("de lettre de faire part.")
+    assert found[1].startswith("Les familles affligées")
+
+
+def test_hyphenation_across_wrapped_lines_folds_to_whole_words() -> None:
+    prepared = prepare(Article("ocr", OCR_NOTICE), DetectorConfig())
+    folded = prepared.folded.text
+    for word in ("eprouver", "affection", "vingtdeuxieme", "penible", "mortuaire", "chauxdefonds"):
+        assert word in folded
+
+
+def test_a_site_menu_is_not_joined() -> None:
+    menu = "Accueil\nRégion\nSuisse\nMonde\nÉconomie et finances\nSport\nCulture et loisirs\nMétéo"
+    found = paragraphs(menu)
+    assert len(found) == len(menu.splitlines())
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a header stack (edition date, section, headline, byline) is taken for "
+    "hard-wrapped text: three of its lines are joined into one body paragraph",
+)
+def test_a_site_header_stack_is_not_joined() -> None:
+    header = (
+        "Le Temps\n"
+        "Édition du 7 octobre 2015\n"
+        "International\n"
+        "La Russie frappe la Syrie depuis la Caspienne\n"
+        "Par Jean Dupont, correspondant à Moscou\n"
+        "Mis à jour le 7 octobre 2015"
+    )
+    assert spans(header) == header.splitlines()
+
+
+def test_furniture_around_an_article_is_flagged() -> None:
+    furniture = [
+        "Rechercher",
+        "RSS",
+        "T+ | T-",
+        "Accueil | Monde | Économie | Sport",
+        "Publié le 2015-10-07 à 04:59 | french.xinhuanet.com",
+    ]
+    footer = [
+        "( Lire aussi : La Russie frappe de nouveau des positions en Syrie )",
+        "Partager",
+        "Retour en haut",
+        "20151007",
+    ]
+    text = "\n".join([*furniture, *SENTENCES, *footer])
+    found = paragraphs(text)
+
+    def flag(line: str) -> str | None:
+        at = text.index(line)
+        (para,) = [p for p in found if p.start <= at < p.end]
+        return para.boilerplate
+
+    for line in furniture + footer:
+        assert flag(line) is not None, line
+    for sentence in SENTENCES:
+        assert flag(sentence) is None, sentence
+
+
+def test_a_text_of_only_headings_falls_back_to_body() -> None:
+    text = "La Russie frappe la Syrie depuis la Caspienne\n\nLes cibles seraient toutes détruites"
+    found = paragraphs(text)
+    assert len(found) == 2
+    assert all(p.boilerplate is None for p in found)
+
+
+def test_headings_next_to_body_stay_headings() -> None:
+    text = "La Russie frappe la Syrie depuis la Caspienne\n\n" + SENTENCES[0]
+    assert [p.boilerplate for p in paragraphs(text)] == ["heading", None]
+
+
+def test_no_paragraphs_in_blank_text() -> None:
+    assert paragraphs("") == []
+    assert paragraphs(" \n\n\t\r\n ") == []
+
+
+# --- boilerplate rules ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Rechercher",
+        "RSS",
+        "T+ | T-",
+        "Partager",
+        "Lire aussi",
+        "Retour en haut",
+        "Taille du Texte",
+        "20151007",
+        "12 345 678",
+        "2015-10-07 04:59",
+        "french.xinhuanet.com",
+        "Publié le 2015-10-07 à 04:59 | french.xinhuanet.com",
+        "Accueil | Monde | Économie | Sport | Culture",
+        "Partager sur Facebook | Partager sur Twitter | Imprimer",
+        "Accueil > International > Moyen-Orient > Syrie",
+        "Ce site utilise des cookies pour améliorer votre expérience de navigation. "
+        "En poursuivant, vous acceptez leur utilisation.",
+        "Abonnez-vous à notre newsletter pour recevoir chaque matin l'essentiel de l'actualité.",
+        "( Lire aussi : La Russie frappe de nouveau des positions en Syrie )",
+        "[Lire aussi : Moscou défend ses frappes devant le Conseil de sécurité]",
+        "Lire aussi : Moscou défend ses frappes devant le Conseil de sécurité",
+        "Photo: Keystone / Laurent Gillieron",
+        "© 2015 Le Temps SA. Tous droits réservés.",
+        "La Russie intensifie ses frappes en Syrie",
+    ],
+)
+def test_furniture_is_boilerplate(line: str) -> None:
+    assert classify(line) is not None
+
+
+@pytest.mark.parametrize(
+    "sentence", [*SENTENCES, "M. Antonov a déclaré que les frappes continueraient."]
+)
+def test_sentences_are_body(sentence: str) -> None:
+    assert classify(sentence) is None
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the credit rule matches any short paragraph starting with 'Par ', 'Avec ', "
+    "'By ', 'Source', 'Photo', 'Updated'..., even a full sentence",
+)
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Par ailleurs, le ministre a présenté sa démission hier soir.",
+        "Avec ce nouveau texte, le gouvernement espère relancer l'économie.",
+        "By the end of the year, the company expects strong growth.",
+    ],
+)
+def test_sentences_opening_like_a_credit_are_body(sentence: str) -> None:
+    assert classify(sentence) is None
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the notice rule matches 'abonnement', 'cookie', 'newsletter'... anywhere in a "
+    "paragraph of up to 80 words, so news about subscriptions is dropped as a notice",
+)
+def test_news_mentioning_a_subscription_is_body() -> None:
+    sentence = (
+        "Le prix de l'abonnement général aux transports publics augmentera de cinq pour cent "
+        "en janvier, a annoncé mardi la régie, qui invoque la hausse du coût de l'énergie."
+    )
+    assert classify(sentence) is None
+
+
+# --- units ------------------------------------------------------------------------------
+
+
+def test_units_are_sentences() -> None:
+    text = " ".join(SENTENCES)
+    prepared = prepare(Article("a", text), DetectorConfig())
+    assert unit_texts(prepared) == [s.rstrip(".") for s in SENTENCES]
+
+
+def test_short_sentences_are_joined_to_a_neighbour() -> None:
+    text = f"{SENTENCES[0]} Il a précisé. Tout va bien. {SENTENCES[1]} Fin."
+    config = DetectorConfig()
+    prepared = prepare(Article("a", text), config)
+    found = unit_texts(prepared)
+    assert len(found) == 2
+    assert all(end - start >= config.unit_min_chars for start, end in prepared.units.tolist())
+    assert "Tout va bien" in found[0] or "Tout va bien" in found[1]
+    assert found[-1].endswith("Fin")
+
+
+def test_abbreviations_do_not_end_sentences() -> None:
+    text = (
+        "Selon le porte-parole du ministère de la Défense à Moscou, M. Antonov a déclaré "
+        "mercredi que les frappes de la marine continueraient aussi longtemps que nécessaire. "
+        "Interrogé par la presse étrangère à Genève, le Dr. Schmidt et Mme. Dupont ont de "
+        "leur côté appelé toutes les parties à la retenue, comme l'a fait J. Kerry."
+    )
+    prepared = prepare(Article("a", text), DetectorConfig())
+    found = unit_texts(prepared)
+    assert len(found) == 2
+    assert found[0].startswith("Selon")
+    assert "M. Antonov a déclaré" in found[0]
+    assert found[1].startswith("Interrogé")
+    assert "Mme. Dupont" in found[1]
+
+
+def test_long_stretches_without_punctuation_are_cut() -> None:
+    text = " ".join(f"mot{i} suivi" for i in range(600))
+    config = DetectorConfig()
+    prepared = prepare(Article("a", text), config)
+    lengths = (prepared.units[:, 1] - prepared.units[:, 0]).tolist()
+    assert len(lengths) > 5
+    assert max(lengths) <= config.unit_max_chars
+    assert sum(lengths) == len(prepared.folded)
+
+
+def test_long_stretch_cuts_follow_the_content() -> None:
+    """Cut points are chosen by content, so a copy shifted by a prefix in the same
+    paragraph is cut at the same places after the first cut."""
+    body = " ".join(f"mot{i} suivi" for i in range(600))
+    config = DetectorConfig()
+    a = unit_texts(prepare(Article("a", body), config))
+    b = unit_texts(prepare(Article("b", "Un préambule sans ponctuation " + body), config))
+    assert set(a[1:-1]) & set(b[1:-1])
+
+
+@PROPERTY
+@given(
+    words=st.lists(
+        st.text("abcdefghijklmnopqrstuvwxyzé", min_size=1, max_size=12), min_size=1, max_size=400
+    ),
+    unit_min=st.integers(5, 60),
+    unit_max_factor=st.integers(2, 8),
+)
+def test_units_never_exceed_unit_max_chars(
+    words: list[str], unit_min: int, unit_max_factor: int
+) -> None:
+    config = DetectorConfig(unit_min_chars=unit_min, unit_max_chars=unit_min * unit_max_factor)
+    prepared = prepare(Article("a", " ".join(words) + "."), config)
+    lengths = (prepared.units[:, 1] - prepared.units[:, 0]).tolist()
+    assert all(0 < n <= config.unit_max_chars for n in lengths)
+
+
+BLOCKS = st.sampled_from(
+    [
+        *SENTENCES,
+        "Rechercher",
+        "T+ | T-",
+        "Accueil | Monde | Sport",
+        "Publié le 2015-10-07 à 04:59 | french.xinhuanet.com",
+        "( Lire aussi : La Russie frappe de nouveau )",
+        "La Russie frappe la Syrie depuis la Caspienne",
+        "Il a précisé. Tout va bien.",
+        "mot " * 150,
+        "",
+        "😀",
+        "12345",
+    ]
+)
+
+
+@PROPERTY
+@given(st.lists(BLOCKS, max_size=12), st.sampled_from(["\n", "\n\n", " "]))
+def test_units_tile_exactly_the_body_paragraphs(blocks: list[str], sep: str) -> None:
+    text = sep.join(blocks)
+    prepared = prepare(Article("a", text), DetectorConfig())
+    folded = prepared.folded
+    in_body = [False] * len(folded)
+    for p in prepared.paragraphs:
+        if p.boilerplate is None:
+            for i in range(folded.folded_index(p.start), folded.folded_index(p.end)):
+                in_body[i] = True
+    covered = [False] * len(folded)
+    previous_end = 0
+    for start, end in prepared.units.tolist():
+        assert previous_end <= start < end <= len(folded)
+        previous_end = end
+        for i in range(start, end):
+            covered[i] = True
+        lo, hi = folded.original_span(start, end)
+        assert any(
+            p.boilerplate is None and p.start <= lo and hi <= p.end for p in prepared.paragraphs
+        )
+    assert covered == in_body
