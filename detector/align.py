@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass
-from itertools import combinations, product
+from itertools import combinations, pairwise, product
 
 from rapidfuzz.distance import LCSseq
 
@@ -56,13 +56,13 @@ def unit_pairs(a: Prepared, b: Prepared | None, config: DetectorConfig) -> list[
     """Unit pairs ``(i, j)`` whose shingle sets overlap enough to be worth aligning.
 
     With ``b`` None, pairs ``i < j`` of ``a`` with itself. A shingle found in many units
-    (a line printed over and over) pairs only its first unit with the others, so the
-    work stays linear in the text.
+    (a line printed over and over) pairs each occurrence with the one before, so the
+    work stays linear in the text and the copies chain into one repeat.
     """
     a_index, a_sizes = a.shingle_index
     b_index, b_sizes = (a_index, a_sizes) if b is None else b.shingle_index
     common = a_index.keys() & b_index.keys() if b is not None else a_index.keys()
-    if len(common) < _MIN_SHARED:
+    if not common:
         return []
     shared: Counter[tuple[int, int]] = Counter()
     for h in common:
@@ -73,8 +73,7 @@ def unit_pairs(a: Prepared, b: Prepared | None, config: DetectorConfig) -> list[
             if len(a_units) <= _FULL_JOIN:
                 shared.update(combinations(a_units, 2))
             else:
-                first = a_units[0]
-                shared.update((first, u) for u in a_units[1:])
+                shared.update(pairwise(a_units))
         elif len(a_units) == 1 and len(b_units) == 1:
             shared[a_units[0], b_units[0]] += 1
         elif len(a_units) * len(b_units) <= _FULL_JOIN * _FULL_JOIN:
@@ -85,7 +84,8 @@ def unit_pairs(a: Prepared, b: Prepared | None, config: DetectorConfig) -> list[
     return sorted(
         (i, j)
         for (i, j), count in shared.items()
-        if count >= _MIN_SHARED and count >= config.verify_containment * min(a_sizes[i], b_sizes[j])
+        if count >= min(_MIN_SHARED, a_sizes[i], b_sizes[j])
+        and count >= config.verify_containment * min(a_sizes[i], b_sizes[j])
     )
 
 
@@ -137,7 +137,7 @@ def align(
     # A unit's alignment may be short (a short sentence); the passage it joins must
     # reach min_passage_chars, which chain() checks.
     if (
-        matched < _MIN_SHARED + config.shingle_size
+        matched < min(_MIN_SHARED + config.shingle_size, shorter)
         or matched < config.min_unit_coverage * shorter
         or region.similarity < config.min_similarity
     ):

@@ -21,11 +21,12 @@ _DOMAIN = re.compile(
 _CREDIT = re.compile(
     r"^[\W_]*(?:photo|photos|image|source|sources|credit|crédit|crédits|copyright|©|"
     r"lire aussi|à lire aussi|lire la suite|voir aussi|read more|related|see also|"
-    r"par |by |with |avec |publié|mis à jour|updated|published)",
+    r"publié|mis à jour|updated|published)",
     re.IGNORECASE,
 )
+_BYLINE = re.compile(r"^[\W_]*(?:par|by|with|avec|de notre (?:correspondant|envoyé))\s", re.I)
 _NOTICE = re.compile(
-    r"cookie|newsletter|abonnez|abonnement|s'abonner|subscribe|javascript|"
+    r"cookies?\b|newsletter|abonnez-vous|s'abonner|subscribe|javascript|"
     r"tous droits réservés|all rights reserved|politique de confidentialité|privacy policy|"
     r"conditions d'utilisation|terms of use|partager sur|share on|suivez-nous|follow us",
     re.IGNORECASE,
@@ -63,13 +64,12 @@ def classify(paragraph: str) -> str | None:
         return "link"
     if len(words) <= CREDIT_WORDS and (_CREDIT.match(paragraph) or _DOMAIN.search(paragraph)):
         return "credit"
+    closed = _SENTENCE_CLOSE.search(paragraph.rstrip()) is not None
+    if len(words) <= CREDIT_WORDS and not closed and _BYLINE.match(paragraph):
+        return "credit"
     if len(words) <= NOTICE_WORDS and _NOTICE.search(paragraph):
         return "notice"
-    if (
-        len(words) <= HEADING_WORDS
-        and "\n" not in paragraph
-        and not _SENTENCE_CLOSE.search(paragraph.rstrip())
-    ):
+    if len(words) <= HEADING_WORDS and "\n" not in paragraph and not closed:
         return "heading"
     return None
 

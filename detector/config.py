@@ -43,6 +43,8 @@ class DetectorConfig:
     """Share of the smaller unit's shingles the other unit must contain to be aligned."""
     min_passage_chars: int = 60
     """Aligned letters and digits a passage needs before it counts as reuse."""
+    min_repeat_chars: int = 60
+    """The same for repetition inside one text (captions and subtitles repeat phrases)."""
     min_unit_coverage: float = 0.5
     """Share of the shorter unit an alignment must cover to count as reuse."""
     min_similarity: float = 0.6
@@ -62,10 +64,12 @@ class DetectorConfig:
 
     def __post_init__(self) -> None:
         _check_range("shingle_size", self.shingle_size, 2, 16)
+        _check_range("seed", self.seed, 0, 2**32 - 1)
         _check_range("num_perm", self.num_perm, 8, 1024)
         _check_range("unit_min_chars", self.unit_min_chars, self.shingle_size, 10_000)
         _check_range("unit_max_chars", self.unit_max_chars, 2 * self.unit_min_chars, 100_000)
         _check_range("min_passage_chars", self.min_passage_chars, self.shingle_size, 10_000)
+        _check_range("min_repeat_chars", self.min_repeat_chars, self.shingle_size, 10_000)
         _check_range("max_gap_chars", self.max_gap_chars, 0, 100_000)
         _check_range("hot_bucket_cap", self.hot_bucket_cap, 2, 10_000_000)
         _check_range("common_df", self.common_df, 1, 10_000_000)
@@ -80,6 +84,8 @@ class DetectorConfig:
             "republication_coverage",
         ):
             value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise InvalidConfig(f"{name} must be a number in (0, 1], got {value!r}")
             if not 0.0 < value <= 1.0:
                 raise InvalidConfig(f"{name} must lie in (0, 1], got {value!r}")
         if self.republication_coverage > self.duplicate_coverage:
@@ -87,9 +93,18 @@ class DetectorConfig:
                 "republication_coverage must not exceed duplicate_coverage "
                 f"({self.republication_coverage} > {self.duplicate_coverage})"
             )
+        if self.bands is None and self.lsh_threshold > 0.95:
+            raise InvalidConfig(
+                f"lsh_threshold {self.lsh_threshold} is too high to band: use at most 0.95, "
+                "or give bands and rows"
+            )
         if (self.bands is None) != (self.rows is None):
             raise InvalidConfig("give both bands and rows, or neither (to use lsh_threshold)")
         if self.bands is not None and self.rows is not None:
+            if isinstance(self.bands, bool) or not isinstance(self.bands, int):
+                raise InvalidConfig(f"bands must be an integer, got {self.bands!r}")
+            if isinstance(self.rows, bool) or not isinstance(self.rows, int):
+                raise InvalidConfig(f"rows must be an integer, got {self.rows!r}")
             if self.bands < 1 or self.rows < 1:
                 raise InvalidConfig("bands and rows must be positive")
             if self.bands * self.rows > self.num_perm:
@@ -125,5 +140,5 @@ def _optimal_bands(threshold: float, num_perm: int) -> tuple[int, int]:
 
 
 def _check_range(name: str, value: int, low: int, high: int) -> None:
-    if not isinstance(value, int) or not low <= value <= high:
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
         raise InvalidConfig(f"{name} must be an integer in [{low}, {high}], got {value!r}")

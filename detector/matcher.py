@@ -26,22 +26,19 @@ from detector.text import I64
 
 
 def unit_frequency(query: Prepared, hits: Mapping[int, Sequence[str]]) -> I64:
-    """For each unit of the query, how many indexed articles carry text like it.
+    """For each unit of the query, how many indexed articles share one of its buckets.
 
-    A bucket holds the articles with a unit under that key. An article counts for a
-    unit when it shares several of the unit's buckets (a quarter of the bands, at least
-    two): one shared bucket happens by chance, several mean similar text.
+    A bucket holds the articles with a unit under that key, so the union over a unit's
+    bands counts the articles carrying text like it: its LSH neighbours.
     """
-    bands = int(query.keys.shape[1])
-    needed = max(2, bands // 4)
     counts = np.zeros(query.keys.shape[0], dtype=np.int64)
     for unit, unit_keys in enumerate(query.keys.tolist()):
-        seen: Counter[str] = Counter()
+        neighbours: set[str] = set()
         for key in unit_keys:
             bucket = hits.get(key)
             if bucket is not None:
-                seen.update(bucket)
-        counts[unit] = sum(n >= needed for n in seen.values())
+                neighbours.update(bucket)
+        counts[unit] = len(neighbours)
     return counts
 
 

@@ -61,6 +61,12 @@ class Article:
             raise InvalidArticle("id must be a non-empty string")
         if not isinstance(self.text, str):
             raise InvalidArticle(f"text of article {self.id!r} must be a string")
+        if self.published_at is not None and (
+            not isinstance(self.published_at, datetime) or self.published_at.tzinfo is None
+        ):
+            raise InvalidArticle(
+                f"published_at of article {self.id!r} must be a datetime with a time zone"
+            )
 
 
 @dataclass(frozen=True, slots=True)

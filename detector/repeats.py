@@ -13,20 +13,28 @@ from detector.text import widen
 def internal_repeats(article: Prepared, config: DetectorConfig) -> InternalRepeats:
     """Passages that repeat earlier text of the same article.
 
-    For each repeated unit the best earlier occurrence is kept (the earliest among
-    equals), so text printed three times gives two repeats of the first copy.
+    For each repeated unit the best earlier occurrence is kept (the nearest among
+    equals), so copies printed one after another chain into one repeat: the text
+    from the second copy to the last repeats the text from the first to the one
+    before last, and ``first`` and ``repeat`` may overlap.
     """
     best: dict[int, Region] = {}
     for r in regions(article, None, config):
         if r.b_start < r.a_end:
             continue
         held = best.get(r.b_start)
-        if held is None or (r.matched, -r.a_start) > (held.matched, -held.a_start):
+        if held is None or (r.matched, r.a_start) > (held.matched, held.a_start):
             best[r.b_start] = r
     if not best:
         return InternalRepeats()
     body = article.body_prefix
-    passages = chain(list(best.values()), body, body, config)
+    passages = [
+        p
+        for p in chain(list(best.values()), body, body, config)
+        if p.matched >= config.min_repeat_chars
+    ]
+    if not passages:
+        return InternalRepeats()
     fraction = coverage(body, [(p.b_start, p.b_end) for p in passages])
     text = article.article.text
     spans = tuple(

@@ -223,12 +223,6 @@ def test_a_paragraph_printed_300_times_is_repeated_text() -> None:
     assert all(span.first[0] == 0 for span in report.internal_repeats.spans)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a body printed many times is found only when one copy reaches "
-    "min_passage_chars: every repeat is paired with the first copy, so copies never "
-    "chain into one long passage",
-)
 def test_a_short_sentence_printed_ten_times_is_a_repeat() -> None:
     text = "Une phrase courte, répétée. " * 10
     (report,) = check_corpus([Article("a", text)])
@@ -308,22 +302,11 @@ def test_published_at_error_quotes_only_the_start_of_long_garbage() -> None:
     assert len(str(raised.value)) < 200
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Article does not check published_at: a naive datetime (or a str) is accepted, "
-    "and check_corpus then crashes with TypeError comparing it to aware datetimes",
-)
-def test_naive_published_at_is_refused_or_handled() -> None:
-    naive = Article("a", NEWS, published_at=datetime(2015, 10, 7, 4, 59))
-    aware = Article("b", NEWS, published_at=datetime(2015, 10, 8, tzinfo=UTC))
-    try:
-        reports = check_corpus([naive, aware])
-    except InvalidArticle as error:
-        problem = str(error)
-    else:
-        assert_sane(reports, [naive, aware])
-        problem = "published_at handled"
-    assert "published_at" in problem
+def test_naive_published_at_is_refused() -> None:
+    with pytest.raises(InvalidArticle, match="published_at"):
+        Article("a", NEWS, published_at=datetime(2015, 10, 7, 4, 59))
+    with pytest.raises(InvalidArticle, match="published_at"):
+        Article("a", NEWS, published_at="2015-10-07T04:59:00Z")  # type: ignore[arg-type]
 
 
 # --- any mixture of the above -----------------------------------------------------------
@@ -373,12 +356,6 @@ def test_a_text_with_a_body_matches_its_copy_fully(text: str) -> None:
         assert match.query_coverage == pytest.approx(1.0)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a unit with fewer than 8 distinct shingles ('Merci merci merci ...') is never "
-    "aligned, not even with its identical copy, yet counts in coverage: an exact copy "
-    "comes out as a republication with coverage 0.70",
-)
 def test_an_exact_copy_with_a_repetitive_sentence_is_a_duplicate() -> None:
     text = (
         "Le vice-ministre russe de la Défense a annoncé mercredi que des navires de la "

@@ -7,6 +7,7 @@ import pytest
 from detector import Article, ArticleReport, DetectorConfig, Match, check_corpus
 from detector.index import MemoryIndex
 from detector.matcher import index_keys, match_article
+from detector.model import parse_published_at
 from detector.prepare import prepare
 
 WIRE = [
@@ -125,8 +126,6 @@ def test_figures_that_differ_are_not_a_repeat() -> None:
 
 
 def test_earliest_published_article_is_marked_original() -> None:
-    from detector.model import parse_published_at
-
     text = "\n".join(WIRE)
     articles = [
         Article("late", text, published_at=parse_published_at("2015-10-08T10:00:00Z")),

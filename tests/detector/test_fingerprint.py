@@ -279,22 +279,11 @@ def test_invalid_config_names_the_field(changes: dict[str, object], named: str) 
     assert isinstance(raised.value, RediteError)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="seed is not validated: DetectorConfig(seed=-1) is accepted and prepare() "
-    "then fails inside numpy with a ValueError that is not InvalidConfig",
-)
 def test_invalid_seed_is_refused_on_creation() -> None:
     with pytest.raises(InvalidConfig, match="seed"):
         DetectorConfig(seed=-1)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="lsh_threshold=0.99 passes validation, but bands_rows() (hence prepare and "
-    "fingerprint) then fails with datasketch's ValueError 'The number of bands are too "
-    "small (b < 2)', which is not InvalidConfig and does not name the field",
-)
 def test_threshold_too_high_for_num_perm_is_refused_on_creation() -> None:
     # Either refused with a message naming the field, or given a banding that works.
     try:
@@ -306,11 +295,6 @@ def test_threshold_too_high_for_num_perm_is_refused_on_creation() -> None:
     assert "lsh_threshold" in problem
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a non-numeric value for a float field raises a bare TypeError from a "
-    "comparison ('<' not supported ...) that does not name the field",
-)
 def test_wrongly_typed_threshold_names_the_field() -> None:
     with pytest.raises(InvalidConfig, match="lsh_threshold"):
         DetectorConfig(lsh_threshold="0.3")  # type: ignore[arg-type]

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from detector import Article, ArticleReport, Match, check_corpus
+from detector import Article, ArticleReport, DetectorConfig, Match, check_corpus
+from detector.prepare import prepare
 
 SEEDS = Path(__file__).resolve().parents[3] / "shared" / "data" / "seeds"
 
@@ -78,9 +79,7 @@ def test_lorient_page_repeats_its_lead_and_a_comment(
 
 
 @pytest.mark.parametrize("name", ["000", "001", "004"])
-def test_other_seeds_do_not_repeat_their_body(
-    reports: dict[str, ArticleReport], name: str
-) -> None:
+def test_other_seeds_do_not_repeat_their_body(reports: dict[str, ArticleReport], name: str) -> None:
     assert reports[name].internal_repeats.spans == ()
 
 
@@ -129,9 +128,6 @@ def test_nothing_else_is_related(reports: dict[str, ArticleReport]) -> None:
 def test_furniture_is_left_out_of_coverage(
     texts: dict[str, str], reports: dict[str, ArticleReport]
 ) -> None:
-    from detector.config import DetectorConfig
-    from detector.prepare import prepare
-
     furniture = [
         "Rechercher",
         "Taille du Texte",

@@ -216,11 +216,6 @@ def test_sentences_are_body(sentence: str) -> None:
     assert classify(sentence) is None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the credit rule matches any short paragraph starting with 'Par ', 'Avec ', "
-    "'By ', 'Source', 'Photo', 'Updated'..., even a full sentence",
-)
 @pytest.mark.parametrize(
     "sentence",
     [
@@ -233,11 +228,6 @@ def test_sentences_opening_like_a_credit_are_body(sentence: str) -> None:
     assert classify(sentence) is None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the notice rule matches 'abonnement', 'cookie', 'newsletter'... anywhere in a "
-    "paragraph of up to 80 words, so news about subscriptions is dropped as a notice",
-)
 def test_news_mentioning_a_subscription_is_body() -> None:
     sentence = (
         "Le prix de l'abonnement général aux transports publics augmentera de cinq pour cent "
