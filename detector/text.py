@@ -158,12 +158,19 @@ _CLOSING = frozenset(".,;:!?…\"'»”’›)]")
 
 
 def widen(text: str, start: int, end: int) -> tuple[int, int]:
-    """Extend a span over the quotes and punctuation that hug it (folding drops them).
+    """Extend a span to whole words and over the quotes and punctuation that hug it.
+
+    Alignment works on letters, so a span may start or end inside a word, and folding
+    drops punctuation; a quoted span reads better whole.
 
     >>> text = 'Il a dit: «Nous partons.» Puis'
-    >>> widen(text, 11, 23)
-    (10, 25)
+    >>> widen(text, 11, 23), widen(text, 12, 20)
+    ((10, 25), (10, 25))
     """
+    while start > 0 and text[start - 1].isalnum():
+        start -= 1
+    while end < len(text) and text[end].isalnum():
+        end += 1
     while start > 0 and text[start - 1] in _OPENING:
         start -= 1
     while end < len(text) and text[end] in _CLOSING:

@@ -203,10 +203,10 @@ def test_widen_stops_at_spaces_and_letters() -> None:
 
 @PROPERTY
 @given(texts, st.data())
-def test_widen_adds_only_punctuation(text: str, data: st.DataObject) -> None:
+def test_widen_adds_only_word_ends_and_punctuation(text: str, data: st.DataObject) -> None:
     start = data.draw(st.integers(0, len(text)), label="start")
     end = data.draw(st.integers(start, len(text)), label="end")
     lo, hi = widen(text, start, end)
     assert 0 <= lo <= start <= end <= hi <= len(text)
     added = text[lo:start] + text[end:hi]
-    assert not any(c.isalnum() or c.isspace() for c in added)
+    assert not any(c.isspace() for c in added)
