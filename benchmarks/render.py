@@ -97,10 +97,17 @@ def _load_sections() -> None:
     from benchmarks import render_accuracy  # noqa: F401, PLC0415
 
     register("speed.json", "python -m benchmarks.speed --out benchmarks/results/speed.json")(_speed)
+    register("sweep.json", "python -m benchmarks.sweep")(_sweep)
 
 
 def _speed(result: dict[str, Any], context: Context) -> str:
     from benchmarks.speed import render_markdown  # noqa: PLC0415  # needs the engine
+
+    return render_markdown(result)
+
+
+def _sweep(result: dict[str, Any], context: Context) -> str:
+    from benchmarks.render_sweep import render_markdown  # noqa: PLC0415
 
     return render_markdown(result)
 

@@ -677,7 +677,12 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
         "--articles 2000 --words 400 --rounds 5",
         formatter_class=_HelpFormatter,
     )
-    parser.add_argument("--out", type=Path, required=True, help="where to write the JSON result")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=Path(__file__).resolve().parent / "results" / "speed.json",
+        help="where to write the JSON result (default: benchmarks/results/speed.json)",
+    )
     parser.add_argument("--articles", type=_positive, default=2000, help="articles to fingerprint")
     parser.add_argument("--words", type=_positive, default=400, help="words per article (about)")
     parser.add_argument("--rounds", type=_positive, default=5, help="interleaved timing rounds")

@@ -1,0 +1,129 @@
+"""Parameter sweep: the engine under one-parameter changes, on both benchmarks.
+
+The defaults in ``detector.config`` were chosen with this sweep; BENCHMARKS.md shows its
+table so the choice and its cost can be checked and re-measured.
+
+    python -m benchmarks.sweep [--variants defaults,passage40] [--skip-impresso]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shlex
+import sys
+import time
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from benchmarks import impresso
+from benchmarks.corpus import CorpusParams, generate
+from benchmarks.data import REPO_ROOT
+from benchmarks.machine import machine
+from benchmarks.score import score
+from detector import Article, ArticleReport, DetectorConfig, check_corpus
+
+DEFAULT_OUT = REPO_ROOT / "benchmarks" / "results" / "sweep.json"
+
+VARIANTS: dict[str, tuple[str, dict[str, Any]]] = {
+    "defaults": ("the defaults", {}),
+    "passage40": ("passages from 40 aligned characters (not 60)", {"min_passage_chars": 40}),
+    "no_common": ("no document-frequency rule", {"common_df": 10_000_000}),
+    "perm128": ("128 permutations (37 bands x 3 rows)", {"num_perm": 128}),
+    "lsh04": ("LSH threshold 0.4 (16 bands x 4 rows)", {"lsh_threshold": 0.4}),
+    "shingle4": ("4-character shingles", {"shingle_size": 4}),
+    "loose": (
+        "looser verification (containment 0.4, unit coverage 0.4, similarity 0.5)",
+        {"verify_containment": 0.4, "min_unit_coverage": 0.4, "min_similarity": 0.5},
+    ),
+}
+
+
+def _log(message: str) -> None:
+    print(f"[sweep {datetime.now().strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def _engine(config: DetectorConfig, articles: Sequence[Article]) -> list[ArticleReport]:
+    return check_corpus(articles, config)
+
+
+def _composed_figures(scored: dict[str, Any]) -> dict[str, Any]:
+    pairs = scored["pairs"]
+    return {
+        "precision": pairs["precision"],
+        "recall": pairs["recall"],
+        "f1": pairs["f1"],
+        "quoted_recall": pairs["recall_by_relation"]["quoted_paragraph"]["recall"],
+        "kind_accuracy": pairs["kind"]["accuracy"],
+        "repeats_precision": scored["repeats"]["precision"],
+        "repeats_recall": scored["repeats"]["recall"],
+    }
+
+
+def run(names: Sequence[str], skip_impresso: bool, data: Path | None) -> dict[str, Any]:
+    """Each variant on the composed corpus and (unless skipped) on impresso."""
+    corpus = generate(CorpusParams(), data)
+    results: dict[str, Any] = {}
+    for name in names:
+        label, changes = VARIANTS[name]
+        config = DetectorConfig(**changes)
+        _log(f"{name}: {label}")
+        started = time.perf_counter()
+        reports = check_corpus(corpus.articles, config)
+        entry: dict[str, Any] = {
+            "label": label,
+            "changes": changes,
+            "composed": _composed_figures(score(corpus.articles, reports, corpus.truth)),
+            "composed_seconds": round(time.perf_counter() - started, 2),
+        }
+        if not skip_impresso:
+            found = impresso.run(partial(_engine, config), data)
+            entry["impresso"] = {
+                k: found[k]
+                for k in ("recall", "silver_precision", "seconds", "skipped")
+                if k in found
+            }
+        _log(f"  {json.dumps(entry)}")
+        results[name] = entry
+    return results
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the sweep and write its JSON."""
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.sweep",
+        description="The engine under one-parameter changes, on the composed corpus and "
+        "the impresso passages (about 3 minutes a variant on 2 cores).",
+    )
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="result JSON")
+    parser.add_argument(
+        "--variants",
+        default=",".join(VARIANTS),
+        help=f"comma-separated, from: {', '.join(VARIANTS)}",
+    )
+    parser.add_argument("--skip-impresso", action="store_true", help="composed corpus only")
+    parser.add_argument("--data", type=Path, default=None, help="impresso passages.jsonl.gz")
+    args = parser.parse_args(argv)
+    names = [n.strip() for n in args.variants.split(",") if n.strip()]
+    unknown = [n for n in names if n not in VARIANTS]
+    if unknown:
+        parser.error(f"unknown variants {unknown}; choose from {', '.join(VARIANTS)}")
+    shown = sys.argv[1:] if argv is None else list(argv)
+    result = {
+        "benchmark": "sweep",
+        "command": shlex.join(["python", "-m", "benchmarks.sweep", *shown]),
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": machine(),
+        "variants": run(names, args.skip_impresso, args.data),
+    }
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
+    _log(f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
