@@ -19,7 +19,7 @@ from itertools import pairwise
 import numpy as np
 import numpy.typing as npt
 
-from detector.boilerplate import classify
+from detector.boilerplate import classify, is_inline_furniture, may_hold_inline_furniture
 from detector.config import DetectorConfig
 from detector.text import Folded
 
@@ -129,10 +129,14 @@ def _block_paragraphs(text: str, block: list[tuple[int, int]]) -> list[tuple[int
     last = _footer_start(lines, first)
     spans = [block[i] for i in range(first)]
     width = max(len(line) for line in lines[first:last])
+    if may_hold_inline_furniture(text, block[first][0], block[last - 1][1]):
+        inline = [is_inline_furniture(line) for line in lines]
+    else:
+        inline = [not any(c.isalpha() for c in line) for line in lines]
     start = block[first][0]
     for i in range(first, last - 1):
         line, following = lines[i], lines[i + 1]
-        furniture = _inner_furniture(line) or _inner_furniture(following)
+        furniture = inline[i] or inline[i + 1]
         if not furniture and (_hyphenated(line, following) or _continues(line, following, width)):
             continue
         spans.append((start, block[i][1]))
@@ -179,12 +183,6 @@ def _continues(line: str, following: str, width: int) -> bool:
 
 
 _STRONG = frozenset({"digits", "navigation", "credit", "notice", "link"})
-
-
-def _inner_furniture(line: str) -> bool:
-    """Furniture even between two lines of wrapped text (where OCR lines may start
-    with "par" or hold only figures, so credits and digit rules would misfire)."""
-    return classify(line) in ("navigation", "notice") or not any(c.isalpha() for c in line)
 
 
 def _furniture_line(line: str, following: str) -> bool:

@@ -47,6 +47,7 @@ class _FoldTable:
     def __init__(self) -> None:
         self._table: U32 | None = None
         self.expansions: list[str] = []
+        self._expansion_array: I64 | None = None
         self._astral: dict[int, str] = {}
 
     def table(self) -> U32:
@@ -63,6 +64,17 @@ class _FoldTable:
                     self.expansions.append(folded)
             self._table = table
         return self._table
+
+    def expansion_array(self) -> I64:
+        """Expansions as rows of code points, their length in the last column."""
+        if self._expansion_array is None:
+            self.table()
+            rows = np.zeros((len(self.expansions), _MAX_EXPANSION + 1), dtype=np.int64)
+            for row, folded in enumerate(self.expansions):
+                rows[row, : len(folded)] = [ord(c) for c in folded]
+                rows[row, _MAX_EXPANSION] = len(folded)
+            self._expansion_array = rows
+        return self._expansion_array
 
     def astral(self, cp: int) -> str:
         folded = self._astral.get(cp)
@@ -128,8 +140,24 @@ def fold(text: str) -> Folded:
     keep = np.flatnonzero(mapped)
     chars = mapped[keep]
     if chars.shape[0] and int(chars.max()) >= _EXPANDED:
-        return _fold_slowly(cps, table)
+        return _expand(chars, keep.astype(np.int64))
     return Folded(chars, keep.astype(np.int64))
+
+
+def _expand(values: U32, pos: I64) -> Folded:
+    """Replace expansion markers (a character folding to several, such as œ) in place."""
+    expansions = _FOLD.expansion_array()
+    marked = values >= _EXPANDED
+    which = (values[marked] - _EXPANDED).astype(np.int64)
+    lengths = np.ones(values.shape[0], dtype=np.int64)
+    lengths[marked] = expansions[which, _MAX_EXPANSION]
+    starts = np.cumsum(lengths) - lengths
+    chars = np.repeat(values, lengths)
+    at = starts[marked]
+    for j in range(_MAX_EXPANSION):
+        inside = expansions[which, _MAX_EXPANSION] > j
+        chars[at[inside] + j] = expansions[which[inside], j]
+    return Folded(chars, np.repeat(pos, lengths))
 
 
 def _fold_slowly(cps: U32, table: U32) -> Folded:
