@@ -10,7 +10,7 @@ from pathlib import Path
 
 from benchmarks.data import REPO_ROOT
 
-PACKAGES = ("numpy", "datasketch", "xxhash", "rapidfuzz", "scikit-learn")
+PACKAGES = ("numpy", "datasketch", "xxhash", "rapidfuzz", "scikit-learn", "rensa")
 
 
 def machine() -> dict[str, object]:

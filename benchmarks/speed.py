@@ -26,7 +26,6 @@ import importlib
 import importlib.metadata
 import json
 import os
-import platform
 import random
 import statistics
 import sys
@@ -40,6 +39,7 @@ import numpy as np
 import xxhash
 from datasketch import MinHash
 
+from benchmarks.machine import machine
 from detector.config import DetectorConfig
 from detector.fingerprint import band_keys, shingle_hashes, sign
 from detector.model import Article
@@ -407,29 +407,11 @@ def _summary(values: Sequence[float]) -> dict[str, float]:
 
 
 def _machine() -> dict[str, object]:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8").splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    versions: dict[str, str | None] = {}
-    for package in ("numpy", "datasketch", "xxhash", "rensa"):
-        try:
-            versions[package] = importlib.metadata.version(package)
-        except importlib.metadata.PackageNotFoundError:
-            versions[package] = None
-    return {
-        "cpu": cpu,
-        "cores": os.cpu_count(),
-        "usable_cores": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None,
-        "python": platform.python_version(),
-        "platform": platform.platform(),
-        "versions": versions,
-        "rayon_num_threads": os.environ.get("RAYON_NUM_THREADS"),
-    }
+    found: dict[str, object] = {**machine()}
+    found["usable_cores"] = (
+        len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
+    )
+    return found
 
 
 def _methods(work: Workload, args: argparse.Namespace, rensa: Any) -> list[Method]:
