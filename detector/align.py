@@ -122,13 +122,16 @@ def align(
     _, first, last = best
     chosen = blocks[first : last + 1]
     matched = sum(m.size for m in chosen)
-    region = Region(
-        a0 + chosen[0].a,
-        a0 + chosen[-1].a + chosen[-1].size,
-        b0 + chosen[0].b,
-        b0 + chosen[-1].b + chosen[-1].size,
-        matched,
-    )
+    a_text, b_text = a.folded.text, b.folded.text
+    a_start, b_start = a0 + chosen[0].a, b0 + chosen[0].b
+    a_end, b_end = a0 + chosen[-1].a + chosen[-1].size, b0 + chosen[-1].b + chosen[-1].size
+    # LCS may have spent the letters just outside the run elsewhere: take them back
+    # where both sides agree.
+    while a_start > a0 and b_start > b0 and a_text[a_start - 1] == b_text[b_start - 1]:
+        a_start, b_start, matched = a_start - 1, b_start - 1, matched + 1
+    while a_end < a1 and b_end < b1 and a_text[a_end] == b_text[b_end]:
+        a_end, b_end, matched = a_end + 1, b_end + 1, matched + 1
+    region = Region(a_start, a_end, b_start, b_end, matched)
     if not _figures_agree(
         a.folded.text, b.folded.text, region, [(a0 + m.a, m.size) for m in chosen]
     ):
