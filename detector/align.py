@@ -30,7 +30,8 @@ _MIN_FIGURES = 4
 _FIGURES_AGREE = 0.5
 """Share of the digits of an aligned stretch that must be aligned (see _figures_agree)."""
 _FULL_JOIN = 8
-"""A shingle held by more units than this pairs only through its first occurrence."""
+"""A shingle held by more units than this joins its occurrences sparingly: in one text
+each with the one before, across two texts through the first occurrence of each side."""
 
 
 @dataclass(frozen=True, slots=True)

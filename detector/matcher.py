@@ -152,5 +152,5 @@ def match_article(
 
 
 def index_keys(prepared: Prepared) -> list[int]:
-    """The band keys an article is stored under."""
-    return [int(k) for k in np.unique(prepared.keys[prepared.indexable].ravel())]
+    """The band keys an article is stored under (those it is looked up by, as ints)."""
+    return [int(k) for k in prepared.lookup_keys()]

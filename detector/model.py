@@ -77,9 +77,6 @@ class Passage:
     match_span: Span
     similarity: float
 
-    def swapped(self) -> Passage:
-        return Passage(self.match_span, self.query_span, self.similarity)
-
     def to_json(self) -> JSON:
         return {
             "query_span": list(self.query_span),
