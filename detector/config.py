@@ -20,7 +20,8 @@ ALGORITHM_VERSION = 1
 
 @dataclass(frozen=True, slots=True)
 class DetectorConfig:
-    """Every tunable of the engine, with the defaults chosen on the benchmark.
+    """Every tunable of the engine. The defaults were chosen with ``python -m
+    benchmarks.sweep``; docs/engine.md gives what each choice gains and costs.
 
     >>> DetectorConfig().bands_rows()[0] * DetectorConfig().bands_rows()[1] <= 64
     True

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from detector.config import DetectorConfig
 from detector.errors import InvalidArticle
@@ -14,14 +14,25 @@ from detector.prepare import prepare_batch
 from detector.repeats import internal_repeats
 from detector.score import compare
 
+_BATCH = 256
+"""Articles fingerprinted per vectorised call, and how often progress is reported."""
+
+
+Progress = Callable[[str, int, int], None]
+"""Called as ``progress(step, done, total)`` while a corpus is checked."""
+
 
 def check_corpus(
-    articles: Sequence[Article], config: DetectorConfig | None = None
+    articles: Sequence[Article],
+    config: DetectorConfig | None = None,
+    progress: Progress | None = None,
 ) -> list[ArticleReport]:
     """Each article's internal repetition and its matches among the others, in input order.
 
     A pair is verified when either side finds the other among its candidates, and is
     then reported from both sides, so the result does not depend on input order.
+    ``progress``, when given, hears of each step (fingerprint, candidates, verify,
+    repeats) as it advances.
 
     >>> text = "Le ministre a annoncé mardi une réforme complète du système de retraites."
     >>> reports = check_corpus([Article("a", text), Article("b", "Titre\\n\\n" + text)])
@@ -36,7 +47,11 @@ def check_corpus(
                 f"duplicate id {article.id!r} (articles {seen[article.id] + 1} and {n + 1})"
             )
         seen[article.id] = n
-    prepared = prepare_batch(articles, config)
+    report = progress or _silent
+    prepared = []
+    for start in range(0, len(articles), _BATCH):
+        prepared.extend(prepare_batch(articles[start : start + _BATCH], config))
+        report("fingerprint", len(prepared), len(articles))
     by_id = {p.article.id: p for p in prepared}
     index = MemoryIndex()
     for p in prepared:
@@ -44,14 +59,18 @@ def check_corpus(
 
     pairs: set[tuple[str, str]] = set()
     common = {}
-    for p in prepared:
+    for n, p in enumerate(prepared, 1):
+        if n % _BATCH == 0 or n == len(prepared):
+            report("candidates", n, len(prepared))
         hits = index.lookup(index_keys(p))
         common[p.article.id] = common_units(p, hits, config)
         for other in candidates(p, hits, config):
             pairs.add((min(p.article.id, other), max(p.article.id, other)))
 
     found: dict[str, list[Match]] = defaultdict(list)
-    for a_id, b_id in sorted(pairs):
+    for n, (a_id, b_id) in enumerate(sorted(pairs), 1):
+        if n % _BATCH == 0 or n == len(pairs):
+            report("verify", n, len(pairs))
         a, b = by_id[a_id], by_id[b_id]
         comparison = compare(a, b, config, common[a_id], common[b_id])
         if comparison is None:
@@ -59,11 +78,19 @@ def check_corpus(
         found[a_id].append(to_match(a, b, comparison))
         found[b_id].append(to_match(b, a, comparison.swapped()))
 
-    return [
-        ArticleReport(
-            id=p.article.id,
-            internal_repeats=internal_repeats(p, config),
-            matches=mark_originals(p.article, found[p.article.id]),
+    reports = []
+    for n, p in enumerate(prepared, 1):
+        if n % _BATCH == 0 or n == len(prepared):
+            report("repeats", n, len(prepared))
+        reports.append(
+            ArticleReport(
+                id=p.article.id,
+                internal_repeats=internal_repeats(p, config),
+                matches=mark_originals(p.article, found[p.article.id]),
+            )
         )
-        for p in prepared
-    ]
+    return reports
+
+
+def _silent(step: str, done: int, total: int) -> None:
+    del step, done, total

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import detector
 from detector.config import DetectorConfig
+from detector.corpus import Progress
 from detector.model import ArticleReport
 from service.readers import InputArticle, read_inputs
 
@@ -23,7 +24,11 @@ class CheckResult:
         return {item.article.id: item.article.text for item in self.inputs}
 
 
-def check_files(paths: Iterable[str], config: DetectorConfig | None = None) -> CheckResult:
+def check_files(
+    paths: Iterable[str],
+    config: DetectorConfig | None = None,
+    progress: Progress | None = None,
+) -> CheckResult:
     """Check every article of ``paths`` for internal repetition and against the others.
 
     One call to :func:`detector.check_corpus` over all articles, so each article is
@@ -34,5 +39,5 @@ def check_files(paths: Iterable[str], config: DetectorConfig | None = None) -> C
     (Match(id='wire-1', kind='republication', ...),)
     """
     inputs = tuple(read_inputs(paths))
-    reports = detector.check_corpus([item.article for item in inputs], config)
+    reports = detector.check_corpus([item.article for item in inputs], config, progress)
     return CheckResult(inputs, tuple(reports))

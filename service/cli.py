@@ -8,6 +8,7 @@ its ``--help``.
 from __future__ import annotations
 
 import logging
+import sys
 from importlib import metadata
 
 import click
@@ -54,7 +55,13 @@ def cli() -> None:
     is_flag=True,
     help="Print one JSON object per input article, one per line, in input order.",
 )
-def check(files: tuple[str, ...], as_json: bool) -> None:
+@click.option(
+    "--quiet",
+    "-q",
+    is_flag=True,
+    help="No progress line on stderr (it is shown only when stderr is a terminal).",
+)
+def check(files: tuple[str, ...], as_json: bool, quiet: bool) -> None:
     """Check FILEs for text they share with each other and text they repeat.
 
     Every article read is checked for internal repetition and against every other
@@ -85,13 +92,22 @@ def check(files: tuple[str, ...], as_json: bool) -> None:
         redite check story.txt page.html wire.jsonl
         redite check --json crawl.jsonl | jq 'select(.matches != [])'
     """
+    progress = None if quiet or not sys.stderr.isatty() else _progress_line
     try:
-        result = check_files(files)
+        result = check_files(files, progress=progress)
     except RediteError as error:
         raise click.ClickException(str(error)) from None
+    finally:
+        if progress is not None:
+            click.echo("\r\x1b[K", nl=False, err=True)
     lines = json_lines(result) if as_json else text_report(result)
     for line in lines:
         click.echo(line)
+
+
+def _progress_line(step: str, done: int, total: int) -> None:
+    """One status line on stderr, rewritten in place: 'verify 1,200/5,000'."""
+    click.echo(f"\r\x1b[K{step} {done:,}/{total:,}", nl=False, err=True)
 
 
 def main() -> None:

@@ -152,3 +152,12 @@ def test_index_path_gives_the_same_matches_as_check_corpus() -> None:
         query = next(a for a in corpus if a.id == report.id)
         found = match_article(index, query, config)
         assert [(m.id, m.kind) for m in found] == [(m.id, m.kind) for m in report.matches]
+
+
+def test_progress_hears_every_step() -> None:
+    heard: list[tuple[str, int, int]] = []
+    corpus = [Article("wire", "\n".join(WIRE)), Article("local", "\n".join(WIRE[:2] + LOCAL))]
+    check_corpus(corpus, progress=lambda step, done, total: heard.append((step, done, total)))
+    steps = [step for step, _, _ in heard]
+    assert steps == ["fingerprint", "candidates", "verify", "repeats"]
+    assert all(done == total for _, done, total in heard)
