@@ -125,7 +125,7 @@ class Folded:
 
 
 def code_points(text: str) -> U32:
-    """The code points of ``text`` as a uint32 array (lone surrogates become U+FFFD)."""
+    """The code points of ``text`` as a uint32 array (a lone surrogate becomes "?")."""
     data = text.encode("utf-32-le", errors="replace")
     return np.frombuffer(data, dtype="<u4").astype(np.uint32, copy=False)
 
