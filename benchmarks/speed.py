@@ -21,7 +21,6 @@ round before the median. Speed is measured here, never asserted in tests.
 from __future__ import annotations
 
 import argparse
-import gzip
 import importlib
 import importlib.metadata
 import json
@@ -39,6 +38,7 @@ import numpy as np
 import xxhash
 from datasketch import MinHash
 
+from benchmarks.data import IMPRESSO_ENV, impresso_path, load_passages
 from benchmarks.machine import machine
 from detector.config import DetectorConfig
 from detector.fingerprint import band_keys, shingle_hashes, sign
@@ -47,9 +47,6 @@ from detector.prepare import Prepared, prepare_batch
 from detector.segment import paragraphs, units
 from detector.text import fold
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_DATA = REPO_ROOT.parent / "shared" / "data" / "impresso_fr_1900" / "passages.jsonl.gz"
-IMPRESSO_ENV = "REDITE_IMPRESSO"
 TARGETS = {"datasketch_update": 10.0, "datasketch_update_batch": 2.0}
 """The issue's speed targets: redite's articles/s over each datasketch method's."""
 STAGES = ("fold", "shingle_hashes", "paragraphs", "units", "gather", "sign", "band_keys")
@@ -73,8 +70,7 @@ def load_articles(
     (2, 'synthetic pseudo-French')
     """
     if data is not None and data.is_file():
-        with gzip.open(data, "rt", encoding="utf-8") as handle:
-            passages = [str(json.loads(line)["text"]) for line in handle]
+        passages = [row.text for row in load_passages(data)]
         return _compose(passages, count, words, seed), f"impresso passages ({data.name})"
     return synthetic_articles(count, words, seed), "synthetic pseudo-French"
 
@@ -691,7 +687,7 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     )
     parser.add_argument(
         "--data",
-        default=os.environ.get(IMPRESSO_ENV, str(DEFAULT_DATA)),
+        default=str(impresso_path()),
         help=f"impresso passages.jsonl.gz to build articles from (or ${IMPRESSO_ENV}); "
         "synthetic text when the file is missing",
     )

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks.data import impresso_path, missing_reason
 from benchmarks.speed import (
-    DEFAULT_DATA,
     build_workload,
     check_agreement,
     load_articles,
@@ -39,9 +39,11 @@ def test_synthetic_articles_have_about_the_words_asked() -> None:
 
 @pytest.mark.data
 def test_impresso_articles_are_cut_near_the_word_count() -> None:
-    if not DEFAULT_DATA.is_file():
-        pytest.skip(f"impresso passages not found at {DEFAULT_DATA}")
-    articles, source = load_articles(3, 400, DEFAULT_DATA)
+    data = impresso_path()
+    reason = missing_reason(data)
+    if reason is not None:
+        pytest.skip(reason)
+    articles, source = load_articles(3, 400, data)
     assert source.startswith("impresso")
     for article in articles:
         assert 400 <= len(article.text.split()) < 480
