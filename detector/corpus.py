@@ -53,18 +53,19 @@ def check_corpus(
         prepared.extend(prepare_batch(articles[start : start + _BATCH], config))
         report("fingerprint", len(prepared), len(articles))
     by_id = {p.article.id: p for p in prepared}
+    keys = {p.article.id: index_keys(p) for p in prepared}
     index = MemoryIndex()
     for p in prepared:
-        index.upsert(p.article, index_keys(p))
+        index.upsert(p.article, keys[p.article.id])
 
     pairs: set[tuple[str, str]] = set()
     common = {}
     for n, p in enumerate(prepared, 1):
         if n % _BATCH == 0 or n == len(prepared):
             report("candidates", n, len(prepared))
-        hits = index.lookup(index_keys(p))
+        hits = index.lookup(keys[p.article.id])
         common[p.article.id] = common_units(p, hits, config)
-        for other in candidates(p, hits, config):
+        for other in candidates(p, hits, config, common[p.article.id]):
             pairs.add((min(p.article.id, other), max(p.article.id, other)))
 
     found: dict[str, list[Match]] = defaultdict(list)

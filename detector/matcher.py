@@ -50,16 +50,21 @@ def common_units(
 
 
 def candidates(
-    query: Prepared, hits: Mapping[int, Sequence[str]], config: DetectorConfig
+    query: Prepared,
+    hits: Mapping[int, Sequence[str]],
+    config: DetectorConfig,
+    common: Bools | None = None,
 ) -> list[str]:
     """Ids worth verifying, most colliding units first, at most ``max_candidates``.
 
     Buckets holding more than ``hot_bucket_cap`` ids are furniture shared by too many
     pages to mean anything; they are skipped. An article met only through common units
     (see :func:`common_units`) is a candidate only if it meets enough of them to cover
-    ``republication_coverage`` of the query's units.
+    ``republication_coverage`` of the query's units. Pass ``common`` when the caller has
+    it already, to save counting it again.
     """
-    common = common_units(query, hits, config)
+    if common is None:
+        common = common_units(query, hits, config)
     rare_votes: Counter[str] = Counter()
     common_votes: Counter[str] = Counter()
     for unit in np.flatnonzero(query.indexable).tolist():
@@ -145,10 +150,11 @@ def match_article(
     query = prepare(article, config)
     keys = query.lookup_keys()
     hits = index.lookup(int(k) for k in keys) if keys.shape[0] else {}
-    ids = candidates(query, hits, config)
+    common = common_units(query, hits, config)
+    ids = candidates(query, hits, config, common)
     fetched = index.fetch(ids)
     found = [fetched[i] for i in ids if i in fetched]
-    return matches(query, found, config, common_units(query, hits, config))
+    return matches(query, found, config, common)
 
 
 def index_keys(prepared: Prepared) -> list[int]:

@@ -50,7 +50,7 @@ class Prepared:
 
     @cached_property
     def unit_shingles(self) -> tuple[U32, npt.NDArray[np.int32], I64]:
-        """Distinct ``(hash, unit)`` pairs sorted by hash, and each unit's distinct count."""
+        """Distinct ``(hash, unit)`` pairs (by unit), and each unit's distinct count."""
         k = int(self.folded.chars.shape[0]) - int(self.hashes.shape[0]) + 1
         starts, ends = self.units[:, 0], np.maximum(self.units[:, 1] - k + 1, self.units[:, 0])
         idx, owner = _ranges(starts, ends)
@@ -59,8 +59,7 @@ class Prepared:
         unit = (codes >> np.uint64(32)).astype(np.int32)
         hashes = (codes & np.uint64(0xFFFFFFFF)).astype(np.uint32)
         sizes = np.bincount(unit, minlength=self.units.shape[0]).astype(np.int64)
-        order = np.argsort(hashes, kind="stable")
-        return hashes[order], unit[order], sizes
+        return hashes, unit, sizes
 
     @cached_property
     def shingle_index(self) -> tuple[dict[int, list[int]], list[int]]:
