@@ -139,7 +139,7 @@ def align(
         return None
     shorter = min(a1 - a0, b1 - b0)
     # A unit's alignment may be short (a short sentence); the passage it joins must
-    # reach min_passage_chars, which chain() checks.
+    # reach its caller's minimum, which chain() checks.
     if (
         matched < min(_MIN_SHARED + config.shingle_size, shorter)
         or matched < config.min_unit_coverage * shorter
@@ -173,14 +173,16 @@ def regions(a: Prepared, b: Prepared | None, config: DetectorConfig) -> list[Reg
     return found
 
 
-def chain(found: list[Region], a_body: I64, b_body: I64, config: DetectorConfig) -> list[Region]:
+def chain(
+    found: list[Region], a_body: I64, b_body: I64, config: DetectorConfig, min_chars: int
+) -> list[Region]:
     """Chain regions that continue each other on both sides into passages.
 
     Gaps are measured in body characters (``*_body`` are body prefix counts), so a
     heading or a link line between two reused paragraphs does not break a passage.
     When text repeats (a line printed three times on both sides), the diagonal chain
     wins and chains that shadow it on both sides are dropped. Passages with fewer than
-    ``min_passage_chars`` aligned characters are dropped.
+    ``min_chars`` aligned characters are dropped.
     """
     slack = config.shingle_size
     passages: list[Region] = []
@@ -208,7 +210,7 @@ def chain(found: list[Region], a_body: I64, b_body: I64, config: DetectorConfig)
             )
     kept: list[Region] = []
     for p in sorted(passages, key=lambda p: (-p.matched, p.a_start, p.b_start)):
-        if p.matched < config.min_passage_chars:
+        if p.matched < min_chars:
             continue
         if any(_mostly_inside(p, q) for q in kept):
             continue

@@ -28,11 +28,7 @@ def internal_repeats(article: Prepared, config: DetectorConfig) -> InternalRepea
     if not best:
         return InternalRepeats()
     body = article.body_prefix
-    passages = [
-        p
-        for p in chain(list(best.values()), body, body, config)
-        if p.matched >= config.min_repeat_chars
-    ]
+    passages = chain(list(best.values()), body, body, config, config.min_repeat_chars)
     if not passages:
         return InternalRepeats()
     fraction = coverage(body, [(p.b_start, p.b_end) for p in passages])

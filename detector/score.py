@@ -110,7 +110,7 @@ def compare(
     found = regions(a, b, config)
     if not found:
         return None
-    passages = chain(found, a.body_prefix, b.body_prefix, config)
+    passages = chain(found, a.body_prefix, b.body_prefix, config, config.min_passage_chars)
     if not passages:
         return None
     # Common units nobody reused here are furniture of that side's site, not body.
