@@ -45,6 +45,17 @@ class InputError(RediteError, ValueError):
     """An input file, or a line of one, that cannot be read into articles."""
 
 
+class FieldError(InputError):
+    """An article field that is missing, of the wrong type, or invalid.
+
+    ``field`` names it, so the HTTP service can point at it in its problem details.
+    """
+
+    def __init__(self, message: str, field: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
 @dataclass(frozen=True, slots=True)
 class Location:
     """Where an article was read from: a path, and a 1-based line for JSONL."""
@@ -200,22 +211,31 @@ def _article_from_line(line: str, where: Location) -> Article:
             f"{where}: expected a JSON object per line "
             f'({{"id": ..., "text": ...}}), got {_json_type(value)}'
         )
-    return _article_from_object(value, where)
+    return article_from_object(value, where)
 
 
-def _article_from_object(value: Mapping[str, Any], where: Location) -> Article:
+def article_from_object(value: Mapping[str, Any], where: Location) -> Article:
+    """An article from a parsed JSON object (DESIGN.md "Article in").
+
+    >>> article_from_object({"id": "a", "text": "Bonjour"}, Location("body")).text
+    'Bonjour'
+    >>> article_from_object({"id": "a", "text": 3}, Location("body"))
+    Traceback (most recent call last):
+    ...
+    service.readers.FieldError: body: field 'text' must be a string, got a number
+    """
     if "id" not in value:
-        raise InputError(f"{where}: missing field 'id'")
+        raise FieldError(f"{where}: missing field 'id'", "id")
     article_id = _string_field(value, "id", where)
     if not article_id:
-        raise InputError(f"{where}: field 'id' must not be empty")
+        raise FieldError(f"{where}: field 'id' must not be empty", "id")
     html = _string_field(value, "html", where) if value.get("html") is not None else None
     if value.get("text") is not None:
         text = _string_field(value, "text", where)
     elif html is not None:
         text = _html_text(html, str(where), field=" of field 'html'")
     else:
-        raise InputError(f"{where}: missing field 'text' (or 'html')")
+        raise FieldError(f"{where}: missing field 'text' (or 'html')", "text")
     optional = {
         name: _string_field(value, name, where) if value.get(name) is not None else None
         for name in _OPTIONAL_STRINGS
@@ -223,11 +243,12 @@ def _article_from_object(value: Mapping[str, Any], where: Location) -> Article:
     try:
         published_at = parse_published_at(value.get("published_at"), "field 'published_at'")
     except InvalidArticle as error:
-        raise InputError(f"{where}: {error}") from None
+        raise FieldError(f"{where}: {error}", "published_at") from None
     metadata = value.get("metadata")
     if metadata is not None and not isinstance(metadata, dict):
-        raise InputError(
-            f"{where}: field 'metadata' must be a JSON object, got {_json_type(metadata)}"
+        raise FieldError(
+            f"{where}: field 'metadata' must be a JSON object, got {_json_type(metadata)}",
+            "metadata",
         )
     return _article(
         id=article_id,
@@ -267,14 +288,17 @@ def _article(
 def _string_field(value: Mapping[str, Any], name: str, where: Location) -> str:
     field = value[name]
     if not isinstance(field, str):
-        raise InputError(f"{where}: field '{name}' must be a string, got {_json_type(field)}")
+        raise FieldError(
+            f"{where}: field '{name}' must be a string, got {_json_type(field)}", name
+        )
     try:
         field.encode("utf-8")
     except UnicodeEncodeError as error:
-        raise InputError(
+        raise FieldError(
             f"{where}: field '{name}' holds a lone surrogate "
             f"(\\u{ord(field[error.start]):04x}) at character {error.start}, "
-            "which is not valid Unicode text"
+            "which is not valid Unicode text",
+            name,
         ) from None
     return field
 

@@ -1,0 +1,61 @@
+"""The engine's matching steps driven over an async store.
+
+The engine says what to look up (``lookup_keys``), picks candidates from what the store
+found, and verifies the fetched articles; this module only moves data between the two.
+One lookup round trip and one fetch round trip per query.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from detector.config import DetectorConfig
+from detector.matcher import candidates, common_units, hot_keys, index_keys, matches
+from detector.model import Article, ArticleReport
+from detector.prepare import Prepared, prepare
+from detector.repeats import internal_repeats
+from service.stores.base import Store, UpsertResult
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """The report on one article, and what the store did with it."""
+
+    report: ArticleReport
+    hot_buckets: int = 0
+    """Looked-up buckets over the cap (skipped as furniture)."""
+    candidates: int = 0
+    upsert: UpsertResult | None = None
+    """None when the article was only matched, not indexed."""
+
+
+async def match(store: Store, article: Article, config: DetectorConfig) -> Outcome:
+    """Match ``article`` against the store without indexing it.
+
+    An article already indexed under the same id is not a match of itself.
+    """
+    prepared = prepare(article, config)
+    return await _match_prepared(store, prepared, config)
+
+
+async def upsert(store: Store, article: Article, config: DetectorConfig) -> Outcome:
+    """Match ``article`` against what the store held before, then index it (by id)."""
+    prepared = prepare(article, config)
+    outcome = await _match_prepared(store, prepared, config)
+    result = await store.upsert(article, index_keys(prepared))
+    return Outcome(outcome.report, outcome.hot_buckets, outcome.candidates, result)
+
+
+async def _match_prepared(store: Store, query: Prepared, config: DetectorConfig) -> Outcome:
+    keys = index_keys(query)
+    hits = await store.lookup(keys) if keys else {}
+    common = common_units(query, hits, config)
+    wanted = candidates(query, hits, config, common)
+    fetched = await store.fetch(wanted) if wanted else {}
+    found = [fetched[h] for h in wanted if h in fetched]
+    report = ArticleReport(
+        id=query.article.id,
+        internal_repeats=internal_repeats(query, config),
+        matches=matches(query, found, config, common),
+    )
+    return Outcome(report, hot_keys(hits, config), len(wanted))

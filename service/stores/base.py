@@ -1,0 +1,143 @@
+"""What every index store offers the service, and the encodings they share.
+
+The engine never calls a store (see ``detector.index``): the service computes band
+keys, asks the store what is posted under them (:meth:`Store.lookup`), lets the engine
+pick candidates, fetches those (:meth:`Store.fetch`) and lets the engine verify them.
+
+A store posts each article under a *handle*, a 64-bit hash of its id, so that buckets
+hold fixed-size integers instead of ids of any length, and a reader can fetch the
+article record straight from a bucket entry. A bucket entry whose record is missing
+(deleted, expired, or a writer that died before writing it) is ignored: the record is
+the truth, and every match is verified against its text.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+import xxhash
+
+from detector.errors import RediteError
+from detector.model import Article, parse_published_at
+
+
+class StoreUnavailable(RediteError, ConnectionError):
+    """The store cannot be reached or answered with an error; retry later."""
+
+
+class StoreError(RediteError, ValueError):
+    """A store URL or store content that redite cannot use."""
+
+
+@dataclass(frozen=True, slots=True)
+class Stored:
+    """An article as a store keeps it, with the time it was indexed."""
+
+    article: Article
+    indexed_at: datetime
+
+    def reference_time(self) -> datetime:
+        """The time retention counts from: ``published_at``, else when it was indexed."""
+        return self.article.published_at or self.indexed_at
+
+
+@dataclass(frozen=True, slots=True)
+class UpsertResult:
+    """What an upsert did: whether the id was new, and bucket entries refused as hot."""
+
+    created: bool
+    capped: int = 0
+    stored: bool = True
+    """False when the article was already older than the retention period."""
+
+
+class Store(Protocol):
+    """An index of articles by band key, shared by the service and ``redite check``."""
+
+    url: str
+    """Where the store lives, with any password removed (for logs and ``/readyz``)."""
+
+    async def lookup(self, keys: Sequence[int]) -> Mapping[int, Sequence[str]]:
+        """The handles posted under each key (buckets over the cap come back truncated)."""
+        ...
+
+    async def fetch(self, handles: Sequence[str]) -> Mapping[str, Article]:
+        """The live articles among ``handles`` (missing and expired ones are left out)."""
+        ...
+
+    async def get(self, article_id: str) -> Stored | None:
+        """The stored article with this id, if any."""
+        ...
+
+    async def upsert(self, article: Article, keys: Sequence[int]) -> UpsertResult:
+        """Store ``article`` under ``keys``, replacing what its id had before."""
+        ...
+
+    async def delete(self, article_id: str) -> bool:
+        """Remove the article and its postings; False when it was not there."""
+        ...
+
+    async def count(self) -> int:
+        """How many articles the store holds (may include some not yet purged)."""
+        ...
+
+    async def ping(self) -> None:
+        """Return when the store answers; raise :class:`StoreUnavailable` otherwise."""
+        ...
+
+    async def close(self) -> None:
+        """Release connections and files."""
+        ...
+
+
+def handle_of(article_id: str) -> int:
+    """The 64-bit handle an article is posted under.
+
+    >>> handle_of("a") == handle_of("a") != handle_of("b")
+    True
+    """
+    return xxhash.xxh64_intdigest(article_id.encode("utf-8"))
+
+
+def handle_name(handle: int) -> str:
+    """A handle as the string the matcher carries around."""
+    return f"{handle:016x}"
+
+
+def expiry(stored: Stored, retention: timedelta | None) -> datetime | None:
+    """When a stored article stops matching, or None when it never does."""
+    return None if retention is None else stored.reference_time() + retention
+
+
+def encode_record(stored: Stored) -> bytes:
+    """An article record as compact JSON bytes (never pickle)."""
+    article = stored.article
+    record: dict[str, Any] = {"id": article.id, "text": article.text}
+    for name in ("source", "url", "title"):
+        value = getattr(article, name)
+        if value is not None:
+            record[name] = value
+    if article.published_at is not None:
+        record["published_at"] = article.published_at.isoformat()
+    if article.metadata is not None:
+        record["metadata"] = dict(article.metadata)
+    record["indexed_at"] = stored.indexed_at.isoformat()
+    return json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def decode_record(data: bytes | str) -> Stored:
+    """The inverse of :func:`encode_record`."""
+    try:
+        record = json.loads(data)
+        indexed_at = parse_published_at(record.pop("indexed_at"), "indexed_at")
+        published_at = parse_published_at(record.pop("published_at", None))
+        article = Article(published_at=published_at, **record)
+    except (ValueError, TypeError, KeyError) as error:
+        raise StoreError(f"an article record in the store is damaged: {error}") from None
+    if indexed_at is None:
+        raise StoreError("an article record in the store has no indexed_at")
+    return Stored(article, indexed_at)

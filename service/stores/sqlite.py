@@ -1,0 +1,270 @@
+"""The embedded default store: one SQLite file in WAL mode.
+
+Tables are suffixed with the namespace (parameter fingerprint), so one file can hold
+indexes built with different parameters without mixing them. Every write is one
+transaction, committed with ``synchronous=FULL`` before the service acknowledges it.
+SQLite calls run on one dedicated thread so that the event loop never waits on disk.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import TypeVar
+
+from detector.model import Article
+from service.stores.base import (
+    Stored,
+    StoreError,
+    StoreUnavailable,
+    UpsertResult,
+    decode_record,
+    encode_record,
+    expiry,
+    handle_name,
+    handle_of,
+)
+
+T = TypeVar("T")
+_CHUNK = 500
+"""Parameters per ``IN (...)`` list, under SQLite's default limit."""
+
+
+def _signed(value: int) -> int:
+    """A uint64 as the signed 64-bit integer SQLite stores."""
+    return value - (1 << 64) if value >= 1 << 63 else value
+
+
+def _unsigned(value: int) -> int:
+    return value + (1 << 64) if value < 0 else value
+
+
+class SQLiteStore:
+    """An index in a SQLite file.
+
+    >>> import asyncio, tempfile
+    >>> async def demo(path):
+    ...     store = SQLiteStore(path, namespace="ns", hot_bucket_cap=10)
+    ...     await store.upsert(Article("a", "text"), [1, 2])
+    ...     found = await store.lookup([2, 3])
+    ...     await store.close()
+    ...     return {k: len(v) for k, v in found.items()}
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     asyncio.run(demo(folder + "/index.db"))
+    {2: 1}
+    """
+
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        namespace: str,
+        hot_bucket_cap: int,
+        retention: timedelta | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.path = Path(path)
+        self.url = f"sqlite:///{self.path}"
+        self.retention = retention
+        self._cap = hot_bucket_cap
+        self._clock = clock
+        suffix = "".join(c if c.isalnum() else "_" for c in namespace)
+        self._articles = f"articles_{suffix}"
+        self._postings = f"postings_{suffix}"
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="redite-sqlite")
+        self._db: sqlite3.Connection | None = None
+
+    async def _run(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, self._call, work)
+
+    def _call(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        try:
+            if self._db is None:
+                self._db = self._open()
+            return work(self._db)
+        except sqlite3.Error as error:
+            raise StoreUnavailable(f"SQLite index {self.path}: {error}") from error
+
+    def _open(self) -> sqlite3.Connection:
+        if self.path.parent and not self.path.parent.exists():
+            raise StoreError(f"cannot create the index {self.path}: its folder does not exist")
+        db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        db.execute("PRAGMA busy_timeout = 10000")
+        db.execute("PRAGMA journal_mode = WAL")
+        db.execute("PRAGMA synchronous = FULL")
+        db.execute(
+            f"CREATE TABLE IF NOT EXISTS {self._articles} ("
+            "handle INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, "
+            "record BLOB NOT NULL, expires_at REAL)"
+        )
+        db.execute(
+            f"CREATE TABLE IF NOT EXISTS {self._postings} ("
+            "key INTEGER NOT NULL, handle INTEGER NOT NULL, PRIMARY KEY (key, handle)"
+            ") WITHOUT ROWID"
+        )
+        db.execute(
+            f"CREATE INDEX IF NOT EXISTS {self._postings}_by_handle ON {self._postings} (handle)"
+        )
+        return db
+
+    async def ping(self) -> None:
+        await self._run(lambda db: db.execute("SELECT 1").fetchone())
+
+    async def close(self) -> None:
+        def close(db: sqlite3.Connection) -> None:
+            db.close()
+            self._db = None
+
+        if self._db is not None:
+            await self._run(close)
+        self._executor.shutdown(wait=True)
+
+    async def count(self) -> int:
+        row = await self._run(
+            lambda db: db.execute(f"SELECT COUNT(*) FROM {self._articles}").fetchone()
+        )
+        return int(row[0])
+
+    async def lookup(self, keys: Sequence[int]) -> dict[int, list[str]]:
+        def lookup(db: sqlite3.Connection) -> dict[int, list[str]]:
+            found: dict[int, list[str]] = defaultdict(list)
+            for chunk in _chunks([_signed(int(k)) for k in dict.fromkeys(keys)]):
+                marks = ",".join("?" * len(chunk))
+                rows = db.execute(
+                    f"SELECT key, handle FROM {self._postings} WHERE key IN ({marks})", chunk
+                )
+                for key, handle in rows:
+                    found[_unsigned(key)].append(handle_name(_unsigned(handle)))
+            return dict(found)
+
+        return await self._run(lookup)
+
+    async def fetch(self, handles: Sequence[str]) -> dict[str, Article]:
+        now = self._clock()
+
+        def fetch(db: sqlite3.Connection) -> dict[str, Article]:
+            found = {}
+            wanted = [_signed(int(h, 16)) for h in dict.fromkeys(handles)]
+            for chunk in _chunks(wanted):
+                marks = ",".join("?" * len(chunk))
+                rows = db.execute(
+                    f"SELECT handle, record FROM {self._articles} WHERE handle IN ({marks}) "
+                    "AND (expires_at IS NULL OR expires_at > ?)",
+                    [*chunk, now],
+                )
+                for handle, record in rows:
+                    found[handle_name(_unsigned(handle))] = decode_record(record).article
+            return found
+
+        return await self._run(fetch)
+
+    async def get(self, article_id: str) -> Stored | None:
+        now = self._clock()
+        row = await self._run(
+            lambda db: db.execute(
+                f"SELECT record FROM {self._articles} WHERE id = ? "
+                "AND (expires_at IS NULL OR expires_at > ?)",
+                (article_id, now),
+            ).fetchone()
+        )
+        return None if row is None else decode_record(row[0])
+
+    async def upsert(self, article: Article, keys: Sequence[int]) -> UpsertResult:
+        stored = Stored(article, datetime.fromtimestamp(self._clock(), UTC))
+        ends = expiry(stored, self.retention)
+        if ends is not None and ends.timestamp() <= self._clock():
+            existed = await self.delete(article.id)
+            return UpsertResult(created=not existed, stored=False)
+        handle = _signed(handle_of(article.id))
+        record = encode_record(stored)
+        unique = [_signed(int(k)) for k in dict.fromkeys(keys)]
+
+        def upsert(db: sqlite3.Connection) -> UpsertResult:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                row = db.execute(
+                    f"SELECT id FROM {self._articles} WHERE handle = ?", (handle,)
+                ).fetchone()
+                if row is not None and row[0] != article.id:
+                    raise StoreError(
+                        f"ids {row[0]!r} and {article.id!r} hash to the same handle; "
+                        "rename one of them"
+                    )
+                db.execute(f"DELETE FROM {self._postings} WHERE handle = ?", (handle,))
+                before = db.total_changes
+                db.executemany(
+                    f"INSERT INTO {self._postings} (key, handle) SELECT ?, ? WHERE "
+                    f"(SELECT COUNT(*) FROM (SELECT 1 FROM {self._postings} WHERE key = ? "
+                    "LIMIT ?)) <= ?",
+                    ((key, handle, key, self._cap + 1, self._cap) for key in unique),
+                )
+                inserted = db.total_changes - before
+                db.execute(
+                    f"INSERT OR REPLACE INTO {self._articles} (handle, id, record, expires_at) "
+                    "VALUES (?, ?, ?, ?)",
+                    (handle, article.id, record, None if ends is None else ends.timestamp()),
+                )
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            return UpsertResult(created=row is None, capped=len(unique) - inserted)
+
+        return await self._run(upsert)
+
+    async def delete(self, article_id: str) -> bool:
+        handle = _signed(handle_of(article_id))
+
+        def delete(db: sqlite3.Connection) -> bool:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                gone = db.execute(
+                    f"DELETE FROM {self._articles} WHERE handle = ? AND id = ?",
+                    (handle, article_id),
+                ).rowcount
+                if gone:
+                    db.execute(f"DELETE FROM {self._postings} WHERE handle = ?", (handle,))
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            return bool(gone)
+
+        return await self._run(delete)
+
+    async def purge_expired(self) -> int:
+        """Remove the articles past the retention period; how many were removed."""
+        now = self._clock()
+
+        def purge(db: sqlite3.Connection) -> int:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                db.execute(
+                    f"DELETE FROM {self._postings} WHERE handle IN (SELECT handle FROM "
+                    f"{self._articles} WHERE expires_at IS NOT NULL AND expires_at <= ?)",
+                    (now,),
+                )
+                gone = db.execute(
+                    f"DELETE FROM {self._articles} WHERE expires_at IS NOT NULL "
+                    "AND expires_at <= ?",
+                    (now,),
+                ).rowcount
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            return int(gone)
+
+        return await self._run(purge)
+
+
+def _chunks(values: list[int]) -> Iterable[list[int]]:
+    for start in range(0, len(values), _CHUNK):
+        yield values[start : start + _CHUNK]
