@@ -1,0 +1,285 @@
+"""One contract for every store: SQLite, Redis standalone and a real 3-node Redis Cluster."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Callable, Sequence
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from detector.config import DetectorConfig
+from detector.matcher import index_keys
+from detector.model import Article
+from detector.prepare import prepare
+from service.matching import match, upsert
+from service.stores import Store, StoreError, StoreUnavailable, open_store
+from service.stores.base import Stored, encode_record, handle_of
+from service.stores.redis import RedisStore
+from service.stores.sqlite import SQLiteStore
+from tests.service.redis_servers import RedisCluster, RedisServer
+
+CONFIG = DetectorConfig(hot_bucket_cap=3)
+WIRE = (
+    "Le vice-ministre russe de la Défense a annoncé mercredi que des navires de la "
+    "flottille de la Caspienne avaient tiré vingt-six missiles de croisière sur des "
+    "cibles en Syrie.\n\nSelon lui, toutes les cibles ont été détruites et aucun objet "
+    "civil n'a été touché pendant l'opération, qui a duré plusieurs heures."
+)
+OTHER = (
+    "La commune de Lausanne a inauguré samedi un nouveau pont piéton au-dessus de la "
+    "voie ferrée. Les travaux ont duré deux ans et coûté douze millions de francs, selon "
+    "la municipalité, qui prévoit d'autres aménagements dans le quartier."
+)
+
+
+class Clock:
+    """A clock the test moves by hand."""
+
+    def __init__(self) -> None:
+        self.now = datetime(2026, 1, 1, tzinfo=UTC).timestamp()
+
+    def __call__(self) -> float:
+        return self.now
+
+
+Factory = Callable[..., Store]
+
+
+@pytest.fixture(params=["sqlite", "redis", "cluster"])
+def make_store(request: pytest.FixtureRequest, tmp_path: Path) -> Factory:
+    """Build stores of one kind; each test gets a namespace of its own."""
+    kind = request.param
+    space = f"t{abs(hash(request.node.nodeid)):x}:"
+
+    def keys_of(article: Article) -> Sequence[int]:
+        return index_keys(prepare(article, CONFIG))
+
+    def make(
+        retention: timedelta | None = None,
+        clock: Callable[[], float] | None = None,
+        namespace: str = space,
+    ) -> Store:
+        clock = clock or time.time
+        if kind == "sqlite":
+            return SQLiteStore(
+                tmp_path / "index.db",
+                namespace=namespace,
+                hot_bucket_cap=CONFIG.hot_bucket_cap,
+                retention=retention,
+                clock=clock,
+            )
+        server: RedisServer | RedisCluster = request.getfixturevalue(
+            "redis_server" if kind == "redis" else "redis_cluster"
+        )
+        return RedisStore(
+            server.url,
+            namespace=namespace,
+            hot_bucket_cap=CONFIG.hot_bucket_cap,
+            keys_of=keys_of,
+            retention=retention,
+            clock=clock,
+        )
+
+    return make
+
+
+@pytest.fixture
+async def store(make_store: Factory) -> AsyncIterator[Store]:
+    opened = make_store()
+    yield opened
+    await opened.close()
+
+
+def keys(text: str) -> list[int]:
+    return index_keys(prepare(Article("x", text), CONFIG))
+
+
+async def test_an_empty_store_finds_nothing(store: Store) -> None:
+    await store.ping()
+    assert await store.lookup(keys(WIRE)) == {}
+    assert await store.fetch(["00000000000000ff"]) == {}
+    assert await store.get("a") is None
+    assert await store.count() == 0
+    assert await store.delete("a") is False
+
+
+async def test_upsert_then_lookup_fetch_and_get(store: Store) -> None:
+    published = datetime(2015, 10, 7, 4, 59, tzinfo=UTC)
+    article = Article(
+        "wire {1}: a b",
+        WIRE,
+        source="AFP",
+        url="https://x/1",
+        published_at=published,
+        title="Syrie",
+        metadata={"n": [1, "é"]},
+    )
+    result = await store.upsert(article, keys(WIRE))
+    assert result.created
+    assert result.stored
+    found = await store.lookup(keys(WIRE))
+    assert set(found) == set(keys(WIRE))
+    handles = {h for bucket in found.values() for h in bucket}
+    assert len(handles) == 1
+    assert await store.fetch(sorted(handles)) == {handles.pop(): article}
+    stored = await store.get(article.id)
+    assert stored is not None
+    assert stored.article == article
+    assert await store.count() == 1
+
+
+async def test_upsert_replaces_the_old_postings_and_is_idempotent(store: Store) -> None:
+    await store.upsert(Article("a", WIRE), keys(WIRE))
+    again = await store.upsert(Article("a", OTHER), keys(OTHER))
+    assert not again.created
+    assert set(await store.lookup(keys(WIRE))) <= set(keys(OTHER))
+    assert set(await store.lookup(keys(OTHER))) == set(keys(OTHER))
+    await store.upsert(Article("a", OTHER), keys(OTHER))
+    found = await store.lookup(keys(OTHER))
+    assert all(len(bucket) == 1 for bucket in found.values())
+    assert await store.count() == 1
+    stored = await store.get("a")
+    assert stored is not None
+    assert stored.article.text == OTHER
+
+
+async def test_delete_removes_the_article_and_its_postings(store: Store) -> None:
+    await store.upsert(Article("a", WIRE), keys(WIRE))
+    await store.upsert(Article("b", OTHER), keys(OTHER))
+    assert await store.delete("a") is True
+    assert await store.delete("a") is False
+    assert await store.lookup(keys(WIRE)) == {}
+    assert await store.get("a") is None
+    assert await store.get("b") is not None
+    assert await store.count() == 1
+
+
+async def test_hot_buckets_are_capped_one_over_the_cap_and_counted(store: Store) -> None:
+    refused = 0
+    for n in range(6):
+        refused += (await store.upsert(Article(f"copy-{n}", WIRE), keys(WIRE))).capped
+    found = await store.lookup(keys(WIRE))
+    assert {len(bucket) for bucket in found.values()} == {CONFIG.hot_bucket_cap + 1}
+    assert refused == 2 * len(set(keys(WIRE)))
+
+
+async def test_ids_are_any_unicode_string(store: Store) -> None:
+    ids = ["{a}", "a:b c", "é" * 300, "x" * 10_000, "🙂\x00"]
+    for article_id in ids:
+        await store.upsert(Article(article_id, WIRE), keys(WIRE))
+    for article_id in ids:
+        stored = await store.get(article_id)
+        assert stored is not None
+        assert stored.article.id == article_id
+
+
+async def test_namespaces_do_not_mix(make_store: Factory) -> None:
+    first, second = make_store(namespace="one:"), make_store(namespace="two:")
+    try:
+        await first.upsert(Article("a", WIRE), keys(WIRE))
+        assert await second.lookup(keys(WIRE)) == {}
+        assert await second.get("a") is None
+    finally:
+        await first.close()
+        await second.close()
+
+
+async def test_retention_stops_matching_then_purges(make_store: Factory) -> None:
+    clock = Clock()
+    store = make_store(retention=timedelta(days=90), clock=clock)
+    try:
+        now = datetime.fromtimestamp(clock.now, UTC)
+        old = await store.upsert(
+            Article("old", OTHER, published_at=now - timedelta(days=91)), keys(OTHER)
+        )
+        assert not old.stored
+        assert await store.get("old") is None
+        await store.upsert(Article("a", WIRE, published_at=now - timedelta(days=89)), keys(WIRE))
+        assert (await match(store, Article("q", WIRE), CONFIG)).report.matches
+        clock.now += timedelta(days=2).total_seconds()
+        assert await store.get("a") is None
+        assert not (await match(store, Article("q", WIRE), CONFIG)).report.matches
+        assert await store.purge_expired() == 1  # type: ignore[attr-defined]
+        assert await store.lookup(keys(WIRE)) == {}
+    finally:
+        await store.close()
+
+
+async def test_matching_through_a_store_reports_both_texts(store: Store) -> None:
+    first = await upsert(store, Article("wire", WIRE), CONFIG)
+    assert first.report.matches == ()
+    second = await upsert(store, Article("copy", "Titre\n\n" + WIRE), CONFIG)
+    (found,) = second.report.matches
+    assert found.id == "wire"
+    assert found.kind == "duplicate"
+    alone = await match(store, Article("wire", WIRE), CONFIG)
+    assert [m.id for m in alone.report.matches] == ["copy"]
+
+
+async def test_a_write_stopped_halfway_reports_nothing_false(make_store: Factory) -> None:
+    store = make_store()
+    if not isinstance(store, RedisStore):
+        await store.close()
+        pytest.skip("SQLite writes are one transaction")
+    try:
+        # Postings written, record not: the reader ignores them.
+        await store._edit(handle_of("ghost"), keys(WIRE), [])
+        assert (await match(store, Article("q", WIRE), CONFIG)).report.matches == ()
+        # A replacement whose record landed but whose old postings were not removed yet:
+        # found through them, verified against the new text, not reported.
+        await store.upsert(Article("a", WIRE), keys(WIRE))
+        await store._client.set(
+            store._record_key(handle_of("a")),
+            (await _record(store, Article("a", OTHER))),
+        )
+        assert (await match(store, Article("q", WIRE), CONFIG)).report.matches == ()
+        assert [
+            m.id for m in (await match(store, Article("q", OTHER), CONFIG)).report.matches
+        ] == []
+    finally:
+        await store.close()
+
+
+async def _record(store: RedisStore, article: Article) -> bytes:
+    return encode_record(Stored(article, datetime.now(UTC)))
+
+
+async def test_sqlite_keeps_its_index_across_restarts(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path}/index.db"
+    store = open_store(url, CONFIG)
+    await store.upsert(Article("a", WIRE), keys(WIRE))
+    await store.close()
+    reopened = open_store(url, CONFIG)
+    try:
+        assert (await reopened.get("a")) is not None
+        assert set(await reopened.lookup(keys(WIRE))) == set(keys(WIRE))
+    finally:
+        await reopened.close()
+
+
+def test_store_urls_are_checked() -> None:
+    for url in ("sqlite://relative.db", "mysql://x", "redis+cluster://nohost"):
+        with pytest.raises(StoreError):
+            open_store(url, CONFIG)
+
+
+async def test_redis_down_raises_unavailable_then_recovers(
+    fresh_redis_server: RedisServer,
+) -> None:
+    store = open_store(fresh_redis_server.url, CONFIG)
+    try:
+        await store.upsert(Article("a", WIRE), keys(WIRE))
+        fresh_redis_server.stop()
+        with pytest.raises(StoreUnavailable):
+            await store.lookup(keys(WIRE))
+        with pytest.raises(StoreUnavailable):
+            await store.upsert(Article("b", WIRE), keys(WIRE))
+        fresh_redis_server.start()
+        await asyncio.wait_for(store.ping(), 10)
+        await store.upsert(Article("b", WIRE), keys(WIRE))  # scripts reloaded by itself
+        assert await store.get("b") is not None
+    finally:
+        await store.close()
