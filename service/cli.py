@@ -8,6 +8,7 @@ its ``--help``.
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from importlib import metadata
 
@@ -16,6 +17,9 @@ import click
 from detector.errors import RediteError
 from service.check import check_files
 from service.report import json_lines, text_report
+from service.server import serve as run_server
+from service.settings import Settings, parse_duration
+from service.stores import DEFAULT_STORE, check_url
 
 
 def _version() -> str:
@@ -103,6 +107,76 @@ def check(files: tuple[str, ...], as_json: bool, quiet: bool) -> None:
     lines = json_lines(result) if as_json else text_report(result)
     for line in lines:
         click.echo(line)
+
+
+@cli.command()
+@click.option(
+    "--store",
+    metavar="URL",
+    default=None,
+    help=f"Index store [default: {DEFAULT_STORE}, a file in the working directory]. "
+    "sqlite:///FILE, redis://HOST:PORT/DB, rediss://... (TLS), "
+    "redis+cluster://HOST:PORT[,HOST:PORT...].",
+)
+@click.option("--host", default=None, help="Interface to listen on [default: 127.0.0.1].")
+@click.option("--port", type=int, default=None, help="Port to listen on [default: 8080].")
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 256),
+    default=None,
+    help="Processes serving the same port [default: 1].",
+)
+@click.option(
+    "--retention",
+    metavar="DURATION",
+    default=None,
+    help="Forget articles older than this (90d, 12h, 2w): they stop matching and are "
+    "removed. Counted from published_at, else from when they were indexed.",
+)
+@click.option(
+    "--namespace", default=None, help="Prefix of the index's keys and tables [default: redite]."
+)
+def serve(  # noqa: PLR0917  # one parameter per option
+    store: str | None,
+    host: str | None,
+    port: int | None,
+    workers: int | None,
+    retention: str | None,
+    namespace: str | None,
+) -> None:
+    """Run the HTTP service over an index.
+
+    POST an article to /v1/articles to index it and get its matches among the
+    articles indexed before; /v1/match matches without indexing. The API is
+    described at /openapi.json; / is a page to paste an article into.
+
+    Settings come from REDITE_* environment variables (REDITE_STORE, REDITE_PORT,
+    REDITE_TOKEN, REDITE_RETENTION, REDITE_MAX_BODY_BYTES, REDITE_MAX_TEXT_CHARS,
+    REDITE_MAX_PARAGRAPHS, REDITE_MAX_ID_CHARS, ...); flags win. Set REDITE_TOKEN
+    to require 'Authorization: Bearer TOKEN' on writes and deletes.
+
+    Example:
+
+    \b
+        redite serve
+        curl -s localhost:8080/v1/articles -H 'Content-Type: application/json' \\
+             -d '{"id": "a1", "text": "Le Conseil fédéral a décidé mardi ..."}'
+        redite serve --store redis://localhost:6379/0 --workers 4 --retention 90d
+    """
+    try:
+        settings = Settings.from_env(
+            os.environ,
+            store=store,
+            host=host,
+            port=port,
+            workers=workers,
+            retention=None if retention is None else parse_duration(retention, "--retention"),
+            namespace=namespace,
+        )
+        check_url(settings.store)  # a bad URL fails here, not in a worker
+    except RediteError as error:
+        raise click.ClickException(str(error)) from None
+    run_server(settings)
 
 
 def _progress_line(step: str, done: int, total: int) -> None:

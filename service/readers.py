@@ -288,9 +288,7 @@ def _article(
 def _string_field(value: Mapping[str, Any], name: str, where: Location) -> str:
     field = value[name]
     if not isinstance(field, str):
-        raise FieldError(
-            f"{where}: field '{name}' must be a string, got {_json_type(field)}", name
-        )
+        raise FieldError(f"{where}: field '{name}' must be a string, got {_json_type(field)}", name)
     try:
         field.encode("utf-8")
     except UnicodeEncodeError as error:

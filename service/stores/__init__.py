@@ -20,7 +20,7 @@ from detector.matcher import index_keys
 from detector.model import Article
 from detector.prepare import prepare
 from service.stores.base import Store, Stored, StoreError, StoreUnavailable, UpsertResult
-from service.stores.redis import RedisStore, redact
+from service.stores.redis import RedisStore, cluster_nodes, redact
 from service.stores.sqlite import SQLiteStore
 
 DEFAULT_STORE = "sqlite:///redite-index.db"
@@ -41,8 +41,37 @@ def open_store(
     ``sqlite:///relative/path.db`` or ``sqlite:////absolute/path.db``; ``redis://host:port/db``
     (``rediss://`` for TLS); ``redis+cluster://host:port[,host:port...]``.
     """
-    scheme = urlsplit(url).scheme
+    path = check_url(url)
     space = f"{namespace}:{config.fingerprint()}:"
+    if path is not None:
+        return SQLiteStore(
+            path,
+            namespace=space,
+            hot_bucket_cap=config.hot_bucket_cap,
+            retention=retention,
+        )
+
+    def keys_of(article: Article) -> Sequence[int]:
+        return index_keys(prepare(article, config))
+
+    return RedisStore(
+        url,
+        namespace=space,
+        hot_bucket_cap=config.hot_bucket_cap,
+        keys_of=keys_of,
+        retention=retention,
+    )
+
+
+def check_url(url: str) -> Path | None:
+    """Raise :class:`StoreError` unless ``url`` names a store; the path of a SQLite one.
+
+    >>> check_url("sqlite:///index.db")
+    PosixPath('index.db')
+    >>> check_url("redis://localhost:6379/0") is None
+    True
+    """
+    scheme = urlsplit(url).scheme
     if scheme == "sqlite":
         path = unquote(url[len("sqlite://") :])
         if not path.startswith("/") or path == "/":
@@ -50,28 +79,15 @@ def open_store(
                 f"not a SQLite URL: {url!r} (write sqlite:///index.db for a file in the "
                 "working directory, sqlite:////var/lib/redite/index.db for an absolute path)"
             )
-        return SQLiteStore(
-            Path(path[1:]),
-            namespace=space,
-            hot_bucket_cap=config.hot_bucket_cap,
-            retention=retention,
+        return Path(path[1:])
+    if scheme not in SCHEMES:
+        raise StoreError(
+            f"unknown store {redact(url)!r}: use sqlite:///FILE, redis://HOST:PORT/DB, "
+            "rediss://..., or redis+cluster://HOST:PORT"
         )
-    if scheme in SCHEMES:
-
-        def keys_of(article: Article) -> Sequence[int]:
-            return index_keys(prepare(article, config))
-
-        return RedisStore(
-            url,
-            namespace=space,
-            hot_bucket_cap=config.hot_bucket_cap,
-            keys_of=keys_of,
-            retention=retention,
-        )
-    raise StoreError(
-        f"unknown store {redact(url)!r}: use sqlite:///FILE, redis://HOST:PORT/DB, "
-        "rediss://..., or redis+cluster://HOST:PORT"
-    )
+    if scheme.endswith("+cluster"):
+        cluster_nodes(url)
+    return None
 
 
 __all__ = [
@@ -81,5 +97,6 @@ __all__ = [
     "StoreUnavailable",
     "Stored",
     "UpsertResult",
+    "check_url",
     "open_store",
 ]

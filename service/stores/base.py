@@ -85,6 +85,10 @@ class Store(Protocol):
         """How many articles the store holds (may include some not yet purged)."""
         ...
 
+    async def purge_expired(self) -> int:
+        """Remove articles past the retention period; how many were removed."""
+        ...
+
     async def ping(self) -> None:
         """Return when the store answers; raise :class:`StoreUnavailable` otherwise."""
         ...

@@ -111,12 +111,7 @@ def connect(url: str) -> Client:
     if parts.scheme in ("redis", "rediss"):
         return aioredis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=2)
     if parts.scheme in ("redis+cluster", "rediss+cluster"):
-        nodes = []
-        for seed in parts.netloc.rpartition("@")[2].split(","):
-            host, _, port = seed.rpartition(":")
-            if not host or not port.isdigit():
-                raise StoreError(f"cluster node {seed!r} in {redact(url)} is not host:port")
-            nodes.append(ClusterNode(host.strip("[]"), int(port)))
+        nodes = [ClusterNode(host, port) for host, port in cluster_nodes(url)]
         return RedisCluster(
             startup_nodes=nodes,
             password=parts.password,
@@ -126,6 +121,17 @@ def connect(url: str) -> Client:
             socket_connect_timeout=2,
         )
     raise StoreError(f"not a Redis URL: {redact(url)}")
+
+
+def cluster_nodes(url: str) -> list[tuple[str, int]]:
+    """The seed nodes of a ``redis+cluster://h1:7000,h2:7001`` URL."""
+    nodes = []
+    for seed in urlsplit(url).netloc.rpartition("@")[2].split(","):
+        host, _, port = seed.rpartition(":")
+        if not host or not port.isdigit():
+            raise StoreError(f"cluster node {seed!r} in {redact(url)} is not host:port")
+        nodes.append((host.strip("[]"), int(port)))
+    return nodes
 
 
 def redact(url: str) -> str:

@@ -202,7 +202,7 @@ async def test_retention_stops_matching_then_purges(make_store: Factory) -> None
         clock.now += timedelta(days=2).total_seconds()
         assert await store.get("a") is None
         assert not (await match(store, Article("q", WIRE), CONFIG)).report.matches
-        assert await store.purge_expired() == 1  # type: ignore[attr-defined]
+        assert await store.purge_expired() == 1
         assert await store.lookup(keys(WIRE)) == {}
     finally:
         await store.close()

@@ -1,0 +1,171 @@
+"""The aiohttp application: ``create_app(settings)``.
+
+>>> app = create_app(Settings(store="sqlite:///index.db"))
+>>> sorted(r.canonical for r in app.router.resources())[:3]
+['/', '/healthz', '/metrics']
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+
+from aiohttp import web
+from aiohttp.abc import AbstractAccessLogger
+from aiohttp.web_request import BaseRequest
+from aiohttp.web_response import StreamResponse
+
+from detector.errors import RediteError
+from service import api
+from service.api import METRICS, RETRY_AFTER, SETTINGS, STORE
+from service.metrics import Metrics
+from service.openapi import openapi
+from service.page import PAGE
+from service.problems import Problem, problem
+from service.settings import Settings
+from service.stores import StoreUnavailable, open_store
+
+log = logging.getLogger("redite.service")
+PURGE_EVERY = 60.0
+"""Seconds between two retention sweeps."""
+
+Handler = Callable[[web.Request], Awaitable[StreamResponse]]
+
+
+def create_app(settings: Settings) -> web.Application:
+    """The service over the store ``settings.store`` (opened on startup, closed on cleanup)."""
+    app = web.Application(
+        client_max_size=settings.max_body_bytes,
+        middlewares=[_problems, _measure],
+    )
+    app[SETTINGS] = settings
+    app[METRICS] = Metrics()
+    app.cleanup_ctx.append(_store)
+    app.add_routes(api.routes)
+    app.router.add_get("/openapi.json", _openapi)
+    app.router.add_get("/", _page)
+    return app
+
+
+async def _store(app: web.Application) -> AsyncIterator[None]:
+    settings = app[SETTINGS]
+    store = open_store(
+        settings.store,
+        settings.detector,
+        namespace=settings.namespace,
+        retention=settings.retention,
+    )
+    app[STORE] = store
+    purging = None
+    if settings.retention is not None:
+        purging = asyncio.create_task(_purge(app))
+    log.info("index store: %s", store.url)
+    yield
+    if purging is not None:
+        purging.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await purging
+    await store.close()
+
+
+async def _purge(app: web.Application) -> None:
+    while True:
+        try:
+            removed = await app[STORE].purge_expired()
+            app[METRICS].expired.inc(removed)
+        except StoreUnavailable as error:
+            log.warning("retention sweep skipped: %s", error)
+        await asyncio.sleep(PURGE_EVERY)
+
+
+@web.middleware
+async def _problems(request: web.Request, handler: Handler) -> StreamResponse:
+    """Every error as problem+json; never a stack trace to the client."""
+    try:
+        return await handler(request)
+    except Problem as error:
+        return error.response()
+    except StoreUnavailable as error:
+        request.app[METRICS].store_errors.inc()
+        log.warning("store unavailable: %s", error)
+        return problem(
+            503,
+            "the index store is unreachable; retry later",
+            headers={"Retry-After": RETRY_AFTER},
+        )
+    except web.HTTPRequestEntityTooLarge:
+        return problem(
+            413,
+            f"the request body is over the limit of {request.app[SETTINGS].max_body_bytes:,} bytes",
+        )
+    except web.HTTPException as error:
+        if error.status < 400:
+            raise
+        headers = {k: v for k, v in error.headers.items() if k.lower() == "allow"}
+        return problem(error.status, error.reason, headers=headers or None)
+    except RediteError as error:
+        return problem(422, str(error))
+    except Exception:
+        log.exception("unexpected error on %s %s", request.method, request.path)
+        return problem(500, "an unexpected error; it has been logged")
+
+
+@web.middleware
+async def _measure(request: web.Request, handler: Handler) -> StreamResponse:
+    metrics = request.app[METRICS]
+    route = request.match_info.route.resource
+    name = route.canonical if route is not None else "unmatched"
+    started = time.perf_counter()
+    metrics.in_flight.inc()
+    status = 500
+    try:
+        response = await handler(request)
+        status = response.status
+        return response
+    except Problem as error:
+        status = error.status
+        raise
+    except web.HTTPException as error:
+        status = error.status
+        raise
+    finally:
+        metrics.in_flight.dec()
+        metrics.requests.labels(request.method, name, str(status)).inc()
+        metrics.latency.labels(request.method, name).observe(time.perf_counter() - started)
+
+
+async def _openapi(request: web.Request) -> web.Response:
+    return web.json_response(openapi(request.app[SETTINGS]))
+
+
+async def _page(request: web.Request) -> web.Response:
+    del request
+    return web.Response(text=PAGE, content_type="text/html")
+
+
+class JsonAccessLogger(AbstractAccessLogger):
+    """One JSON object per request on the ``redite.access`` logger."""
+
+    def log(self, request: BaseRequest, response: StreamResponse, time: float) -> None:
+        self.logger.info(
+            json.dumps(
+                {
+                    "remote": request.remote,
+                    "method": request.method,
+                    "path": request.path,
+                    "status": response.status,
+                    "bytes": response.body_length,
+                    "ms": round(time * 1000, 2),
+                    "agent": request.headers.get("User-Agent"),
+                },
+                ensure_ascii=False,
+            )
+        )
+
+    @property
+    def enabled(self) -> bool:
+        return self.logger.isEnabledFor(logging.INFO)

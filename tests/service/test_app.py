@@ -1,0 +1,245 @@
+"""The HTTP service through a real aiohttp server on loopback (SQLite or a real Redis)."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient
+
+from benchmarks.corpus import CorpusParams, generate
+from detector import check_corpus
+from service.app import create_app
+from service.settings import Settings
+from tests.service.redis_servers import RedisServer
+
+Client = TestClient[web.Request, web.Application]
+MakeClient = Callable[..., Awaitable[Client]]
+
+WIRE = (
+    "Le vice-ministre russe de la Défense a annoncé mercredi que des navires de la "
+    "flottille de la Caspienne avaient tiré vingt-six missiles de croisière sur des "
+    "cibles en Syrie.\n\nSelon lui, toutes les cibles ont été détruites et aucun objet "
+    "civil n'a été touché pendant l'opération, qui a duré plusieurs heures."
+)
+
+
+@pytest.fixture
+def client(aiohttp_client: Any, tmp_path: Path) -> Callable[..., Awaitable[Client]]:
+    async def make(**settings: Any) -> Client:
+        settings.setdefault("store", f"sqlite:///{tmp_path}/index.db")
+        app = create_app(Settings(**settings))
+        made: Client = await aiohttp_client(app)
+        return made
+
+    return make
+
+
+async def post(client: Client, path: str, body: Any, **kwargs: Any) -> tuple[int, Any]:
+    response = await client.post(path, json=body, **kwargs)
+    return response.status, await response.json(content_type=None)
+
+
+async def test_index_match_get_delete(client: MakeClient) -> None:
+    c = await client()
+    status, body = await post(c, "/v1/articles", {"id": "wire", "text": WIRE, "source": "AFP"})
+    assert (status, body["matches"], body["created"], body["indexed"]) == (201, [], True, True)
+    status, body = await post(c, "/v1/articles", {"id": "copy", "text": "Titre\n\n" + WIRE})
+    assert status == 201
+    (found,) = body["matches"]
+    assert (found["id"], found["kind"], found["source"]) == ("wire", "duplicate", "AFP")
+    start, end = found["passages"][0]["query_span"]
+    assert ("Titre\n\n" + WIRE)[start:end].startswith("Le vice-ministre")
+    status, body = await post(c, "/v1/articles", {"id": "copy", "text": "Titre\n\n" + WIRE})
+    assert (status, body["created"]) == (200, False)
+    status, body = await post(c, "/v1/match", {"text": WIRE})
+    assert status == 200
+    assert sorted(m["id"] for m in body["matches"]) == ["copy", "wire"]
+    response = await c.get("/v1/articles/wire")
+    assert response.status == 200
+    assert (await response.json())["source"] == "AFP"
+    assert (await c.delete("/v1/articles/wire")).status == 204
+    assert (await c.delete("/v1/articles/wire")).status == 404
+    response = await c.get("/v1/articles/wire")
+    assert response.status == 404
+    assert response.content_type == "application/problem+json"
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "field"),
+    [
+        ({"text": WIRE}, 422, "id"),
+        ({"id": "a"}, 422, "text"),
+        ({"id": 3, "text": WIRE}, 422, "id"),
+        ({"id": "a", "text": ["x"]}, 422, "text"),
+        ({"id": "a", "text": WIRE, "published_at": "yesterday"}, 422, "published_at"),
+        ({"id": "a", "text": WIRE, "metadata": "x"}, 422, "metadata"),
+        ({"id": "a" * 10_000, "text": WIRE}, 422, "id"),
+        ({"id": "a", "text": "ligne\n" * 100_000}, 422, "text"),
+        ([1, 2], 422, None),
+    ],
+)
+async def test_bad_articles_get_a_problem_naming_the_field(
+    client: MakeClient, body: Any, status: int, field: str | None
+) -> None:
+    c = await client()
+    got, problem = await post(c, "/v1/articles", body)
+    assert got == status
+    assert problem["status"] == status
+    assert problem.get("field") == field
+    assert problem["detail"]
+    assert (await c.get("/healthz")).status == 200
+
+
+async def test_ids_with_braces_colons_and_spaces_are_fine(client: MakeClient) -> None:
+    c = await client()
+    for article_id in ["{x}", "a:b", "with space", "é/ü?#"]:
+        status, _ = await post(c, "/v1/articles", {"id": article_id, "text": WIRE})
+        assert status == 201
+        assert (await c.get(f"/v1/articles/{quote(article_id, safe='')}")).status == 200
+
+
+async def test_malformed_bodies(client: MakeClient) -> None:
+    c = await client()
+    response = await c.post(
+        "/v1/articles", data=b'{"id": "a",', headers={"Content-Type": "application/json"}
+    )
+    assert response.status == 400
+    assert "not valid JSON" in (await response.json(content_type=None))["detail"]
+    response = await c.post("/v1/articles", data=b"id=a", headers={"Content-Type": "text/plain"})
+    assert response.status == 415
+    response = await c.post(
+        "/v1/articles", data=b"\xff\xfe", headers={"Content-Type": "application/json"}
+    )
+    assert response.status == 400
+
+
+@pytest.mark.slow
+async def test_a_50_megabyte_body_is_413_and_the_service_goes_on(client: MakeClient) -> None:
+    c = await client()
+    body = json.dumps({"id": "big", "text": "x" * (50 * 1024 * 1024)}).encode()
+    response = await c.post(
+        "/v1/articles", data=io.BytesIO(body), headers={"Content-Type": "application/json"}
+    )
+    assert response.status == 413
+    assert "limit" in (await response.json(content_type=None))["detail"]
+    assert (await post(c, "/v1/articles", {"id": "a", "text": WIRE}))[0] == 201
+
+
+async def test_text_over_the_limit_is_413(client: MakeClient) -> None:
+    c = await client(max_text_chars=1000)
+    status, problem = await post(c, "/v1/articles", {"id": "a", "text": "x" * 1001})
+    assert (status, problem["field"]) == (413, "text")
+
+
+async def test_a_slow_client_gets_408(client: MakeClient) -> None:
+    c = await client(read_timeout=0.3)
+
+    async def trickle() -> Any:
+        yield b'{"id": "a", '
+        await asyncio.sleep(1.0)
+        yield b'"text": "x"}'
+
+    response = await c.post(
+        "/v1/articles", data=trickle(), headers={"Content-Type": "application/json"}
+    )
+    assert response.status == 408
+    assert (await c.get("/healthz")).status == 200
+
+
+async def test_writes_need_the_token_when_one_is_set(client: MakeClient) -> None:
+    c = await client(token="s3cret")
+    status, problem = await post(c, "/v1/articles", {"id": "a", "text": WIRE})
+    assert status == 401
+    assert "Bearer" in problem["detail"]
+    wrong = {"Authorization": "Bearer nope"}
+    assert (await post(c, "/v1/articles", {"id": "a", "text": WIRE}, headers=wrong))[0] == 401
+    good = {"Authorization": "Bearer s3cret"}
+    assert (await post(c, "/v1/articles", {"id": "a", "text": WIRE}, headers=good))[0] == 201
+    assert (await post(c, "/v1/match", {"text": WIRE}))[0] == 200  # reads stay open
+    assert (await c.get("/v1/articles/a")).status == 200
+    assert (await c.delete("/v1/articles/a")).status == 401
+    assert (await c.delete("/v1/articles/a", headers=good)).status == 204
+
+
+async def test_bulk_streams_one_result_per_line(client: MakeClient) -> None:
+    c = await client()
+    lines = [
+        json.dumps({"id": "wire", "text": WIRE}),
+        "{not json",
+        "",
+        json.dumps({"id": "copy", "text": "Titre\n\n" + WIRE}),
+        json.dumps({"id": "bad", "text": 5}),
+    ]
+    response = await c.post(
+        "/v1/articles:bulk",
+        data="\n".join(lines).encode(),
+        headers={"Content-Type": "application/x-ndjson"},
+    )
+    assert response.status == 200
+    results = [json.loads(line) for line in (await response.text()).splitlines()]
+    assert [(r["line"], r["status"]) for r in results] == [(1, 201), (2, 400), (4, 201), (5, 422)]
+    assert [m["id"] for m in results[2]["matches"]] == ["wire"]
+    assert results[3]["problem"]["field"] == "text"
+
+
+async def test_metrics_count_requests_and_matches(client: MakeClient) -> None:
+    c = await client()
+    await post(c, "/v1/articles", {"id": "wire", "text": WIRE})
+    await post(c, "/v1/articles", {"id": "copy", "text": WIRE})
+    text = await (await c.get("/metrics")).text()
+    assert 'redite_matches_total{kind="duplicate"} 1.0' in text
+    assert "redite_articles_indexed_total 2.0" in text
+    assert 'route="/v1/articles",status="201"' in text
+    assert "redite_hot_buckets_skipped_total" in text
+
+
+async def test_redis_down_is_503_then_the_service_resumes(
+    client: MakeClient, fresh_redis_server: RedisServer
+) -> None:
+    c = await client(store=fresh_redis_server.url)
+    assert (await c.get("/readyz")).status == 200
+    assert (await post(c, "/v1/articles", {"id": "a", "text": WIRE}))[0] == 201
+    fresh_redis_server.stop()
+    response = await c.get("/readyz")
+    assert response.status == 503
+    response = await c.post("/v1/articles", json={"id": "b", "text": WIRE})
+    assert response.status == 503
+    assert response.headers["Retry-After"]
+    assert (await c.get("/healthz")).status == 200
+    fresh_redis_server.start()
+    for _ in range(50):
+        if (await c.get("/readyz")).status == 200:
+            break
+        await asyncio.sleep(0.1)
+    status, body = await post(c, "/v1/articles", {"id": "b", "text": WIRE})
+    assert status == 201
+    assert [m["id"] for m in body["matches"]] == []  # "a" was lost with the server's memory
+
+
+@pytest.mark.slow
+async def test_posting_a_corpus_finds_what_check_finds(client: MakeClient) -> None:
+    corpus = generate(CorpusParams(articles=150, seed=3, source="synthetic"))
+    expected = {
+        (min(r.id, m.id), max(r.id, m.id)): m.kind
+        for r in check_corpus(corpus.articles)
+        for m in r.matches
+    }
+    c = await client()
+    posted: dict[tuple[str, str], str] = {}
+    for article in corpus.articles:
+        body = {"id": article.id, "text": article.text}
+        if article.published_at is not None:
+            body["published_at"] = article.published_at.isoformat()
+        status, report = await post(c, "/v1/articles", body)
+        assert status == 201
+        for m in report["matches"]:
+            posted[(min(article.id, m["id"]), max(article.id, m["id"]))] = m["kind"]
+    assert posted == expected
