@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import os
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 
@@ -36,6 +37,16 @@ PURGE_EVERY = 60.0
 Handler = Callable[[web.Request], Awaitable[StreamResponse]]
 
 
+class InFlight:
+    """How many requests are being answered (graceful shutdown waits for zero)."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+
+IN_FLIGHT = web.AppKey("in_flight", InFlight)
+
+
 def create_app(settings: Settings) -> web.Application:
     """The service over the store ``settings.store`` (opened on startup, closed on cleanup)."""
     app = web.Application(
@@ -44,6 +55,7 @@ def create_app(settings: Settings) -> web.Application:
     )
     app[SETTINGS] = settings
     app[METRICS] = Metrics()
+    app[IN_FLIGHT] = InFlight()
     app.cleanup_ctx.append(_store)
     app.add_routes(api.routes)
     app.router.add_get("/openapi.json", _openapi)
@@ -121,6 +133,7 @@ async def _measure(request: web.Request, handler: Handler) -> StreamResponse:
     name = route.canonical if route is not None else "unmatched"
     started = time.perf_counter()
     metrics.in_flight.inc()
+    request.app[IN_FLIGHT].count += 1
     status = 500
     try:
         response = await handler(request)
@@ -134,6 +147,7 @@ async def _measure(request: web.Request, handler: Handler) -> StreamResponse:
         raise
     finally:
         metrics.in_flight.dec()
+        request.app[IN_FLIGHT].count -= 1
         metrics.requests.labels(request.method, name, str(status)).inc()
         metrics.latency.labels(request.method, name).observe(time.perf_counter() - started)
 
@@ -154,6 +168,7 @@ class JsonAccessLogger(AbstractAccessLogger):
         self.logger.info(
             json.dumps(
                 {
+                    "pid": os.getpid(),
                     "remote": request.remote,
                     "method": request.method,
                     "path": request.path,

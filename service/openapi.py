@@ -24,6 +24,10 @@ Schema = dict[str, Any]
 JSON = JSON_TYPES[0]
 NDJSON = NDJSON_TYPES[0]
 BEARER = "bearer"
+URL_LINE_BYTES = 8190
+"""aiohttp's default limit on the request target; a longer URL gets a plain-text 400."""
+URL_ID_CHARS = (URL_LINE_BYTES - len("/v1/articles/")) // 12
+"""Ids this long always fit in a URL: a code point takes at most 12 bytes (4 UTF-8 bytes as %XX)."""
 
 # A problem response per status the service answers with; components/responses keys.
 _PROBLEMS: dict[int, tuple[str, str]] = {
@@ -115,8 +119,14 @@ def _paths(settings: Settings, secured: bool) -> dict[str, Any]:
         "name": "id",
         "in": "path",
         "required": True,
-        "description": "The article's id.",
-        "schema": {"type": "string", "minLength": 1, "maxLength": settings.max_id_chars},
+        "description": f"The article's id. Ids of up to {URL_ID_CHARS} characters always "
+        f"fit in the URL; longer ones (up to {settings.max_id_chars:,}) only while the "
+        f"percent-encoded URL stays within {URL_LINE_BYTES} bytes.",
+        "schema": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": min(settings.max_id_chars, URL_ID_CHARS),
+        },
     }
     json_errors = (400, 408, 413, 415, 422, 503)
     return {

@@ -8,6 +8,7 @@ requests finish (up to ``shutdown_timeout`` seconds).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import multiprocessing
 import os
@@ -18,7 +19,7 @@ from types import FrameType
 
 from aiohttp import web
 
-from service.app import JsonAccessLogger, create_app
+from service.app import IN_FLIGHT, JsonAccessLogger, create_app
 from service.metrics import MULTIPROCESS_ENV
 from service.settings import Settings
 
@@ -67,17 +68,41 @@ def _worker(settings: Settings) -> None:
 
 def _run_one(settings: Settings, reuse_port: bool) -> None:
     configure_logging()
-    where = f"http://{settings.host}:{settings.port}"
-    logging.getLogger("redite.service").info(
-        "redite serving on %s (pid %d, index %s)", where, os.getpid(), settings.store
-    )
-    web.run_app(
-        create_app(settings),
-        host=settings.host,
-        port=settings.port,
-        reuse_port=reuse_port,
-        shutdown_timeout=settings.shutdown_timeout,
+    asyncio.run(_serve_until_stopped(settings, reuse_port))
+
+
+async def _serve_until_stopped(settings: Settings, reuse_port: bool) -> None:
+    """Serve; on SIGTERM or SIGINT stop accepting, let requests finish, then clean up."""
+    log = logging.getLogger("redite.service")
+    app = create_app(settings)
+    runner = web.AppRunner(
+        app,
         access_log_class=JsonAccessLogger,
-        print=None,
-        handle_signals=True,
+        shutdown_timeout=settings.shutdown_timeout,
+        handle_signals=False,
     )
+    await runner.setup()
+    site = web.TCPSite(runner, settings.host, settings.port, reuse_port=reuse_port)
+    await site.start()
+    log.info(
+        "redite serving on http://%s:%d (pid %d, index %s)",
+        settings.host,
+        settings.port,
+        os.getpid(),
+        settings.store,
+    )
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    try:
+        await stop.wait()
+        await site.stop()  # no new connections
+        deadline = loop.time() + settings.shutdown_timeout
+        while app[IN_FLIGHT].count and loop.time() < deadline:
+            await asyncio.sleep(0.05)
+        if app[IN_FLIGHT].count:
+            log.warning("%d requests still running at shutdown", app[IN_FLIGHT].count)
+    finally:
+        await runner.cleanup()
+    log.info("redite stopped (pid %d)", os.getpid())
