@@ -65,7 +65,14 @@ def cli() -> None:
     is_flag=True,
     help="No progress line on stderr (it is shown only when stderr is a terminal).",
 )
-def check(files: tuple[str, ...], as_json: bool, quiet: bool) -> None:
+@click.option(
+    "--store",
+    metavar="URL",
+    default=None,
+    help="Also match every input against this index (sqlite:///FILE, redis://..., "
+    "redis+cluster://...), without adding to it.",
+)
+def check(files: tuple[str, ...], as_json: bool, quiet: bool, store: str | None) -> None:
     """Check FILEs for text they share with each other and text they repeat.
 
     Every article read is checked for internal repetition and against every other
@@ -95,10 +102,11 @@ def check(files: tuple[str, ...], as_json: bool, quiet: bool) -> None:
     \b
         redite check story.txt page.html wire.jsonl
         redite check --json crawl.jsonl | jq 'select(.matches != [])'
+        redite check --store sqlite:///redite-index.db story.txt
     """
     progress = None if quiet or not sys.stderr.isatty() else _progress_line
     try:
-        result = check_files(files, progress=progress)
+        result = check_files(files, progress=progress, store_url=store)
     except RediteError as error:
         raise click.ClickException(str(error)) from None
     finally:

@@ -7,7 +7,7 @@ One lookup round trip and one fetch round trip per query.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from detector.config import DetectorConfig
 from detector.matcher import candidates, common_units, hot_keys, index_keys, matches
@@ -27,6 +27,8 @@ class Outcome:
     candidates: int = 0
     upsert: UpsertResult | None = None
     """None when the article was only matched, not indexed."""
+    matched: tuple[Article, ...] = ()
+    """The stored articles of the matches, to quote their passages from."""
 
 
 async def match(store: Store, article: Article, config: DetectorConfig) -> Outcome:
@@ -43,7 +45,7 @@ async def upsert(store: Store, article: Article, config: DetectorConfig) -> Outc
     prepared = prepare(article, config)
     outcome = await _match_prepared(store, prepared, config)
     result = await store.upsert(article, index_keys(prepared))
-    return Outcome(outcome.report, outcome.hot_buckets, outcome.candidates, result)
+    return replace(outcome, upsert=result)
 
 
 async def _match_prepared(store: Store, query: Prepared, config: DetectorConfig) -> Outcome:
@@ -58,4 +60,6 @@ async def _match_prepared(store: Store, query: Prepared, config: DetectorConfig)
         internal_repeats=internal_repeats(query, config),
         matches=matches(query, found, config, common),
     )
-    return Outcome(report, hot_keys(hits, config), len(wanted))
+    ids = {m.id for m in report.matches}
+    matched = tuple(a for a in found if a.id in ids)
+    return Outcome(report, hot_keys(hits, config), len(wanted), matched=matched)

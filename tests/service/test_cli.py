@@ -358,3 +358,35 @@ def test_a_200k_character_line_finishes() -> None:
     long, tail = map(json.loads, result.stdout.splitlines())
     assert [m["id"] for m in long["matches"]] == ["tail.txt"]
     assert tail["matches"][0]["query_coverage"] > 0.9
+
+
+def test_check_against_a_store_reports_the_indexed_articles(tmp_path: Path) -> None:
+    import asyncio  # noqa: PLC0415
+
+    from detector.config import DetectorConfig  # noqa: PLC0415
+    from detector.model import Article  # noqa: PLC0415
+    from service.matching import upsert  # noqa: PLC0415
+    from service.stores import open_store  # noqa: PLC0415
+
+    url = f"sqlite:///{tmp_path}/index.db"
+
+    async def index() -> None:
+        store = open_store(url, DetectorConfig())
+        await upsert(store, Article("archive-1", WIRE, source="Archive"), DetectorConfig())
+        await store.close()
+
+    asyncio.run(index())
+    write(tmp_path / "today.txt", REPUBLISHED)
+    result = run("check", "--json", "--store", url, str(tmp_path / "today.txt"))
+    assert result.exit_code == 0, result.output
+    (report,) = [json.loads(line) for line in result.output.splitlines()]
+    assert [(m["id"], m["source"]) for m in report["matches"]] == [("archive-1", "Archive")]
+    text = run("check", "--store", url, str(tmp_path / "today.txt")).output
+    assert "archive-1" in text
+    assert "Flooding closed the main bridge" in text
+    bad = run("check", "--store", "mysql://x", str(tmp_path / "today.txt"))
+    assert_clean_error(
+        bad,
+        "unknown store 'mysql://x': use sqlite:///FILE, redis://HOST:PORT/DB, rediss://..., "
+        "or redis+cluster://HOST:PORT",
+    )
