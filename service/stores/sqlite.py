@@ -12,8 +12,9 @@ import asyncio
 import sqlite3
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TypeVar
@@ -187,8 +188,7 @@ class SQLiteStore:
         unique = [_signed(int(k)) for k in dict.fromkeys(keys)]
 
         def upsert(db: sqlite3.Connection) -> UpsertResult:
-            db.execute("BEGIN IMMEDIATE")
-            try:
+            with _transaction(db):
                 row = db.execute(
                     f"SELECT id FROM {self._articles} WHERE handle = ?", (handle,)
                 ).fetchone()
@@ -211,10 +211,6 @@ class SQLiteStore:
                     "VALUES (?, ?, ?, ?)",
                     (handle, article.id, record, None if ends is None else ends.timestamp()),
                 )
-                db.execute("COMMIT")
-            except BaseException:
-                db.execute("ROLLBACK")
-                raise
             return UpsertResult(created=row is None, capped=len(unique) - inserted)
 
         return await self._run(upsert)
@@ -223,18 +219,13 @@ class SQLiteStore:
         handle = _signed(handle_of(article_id))
 
         def delete(db: sqlite3.Connection) -> bool:
-            db.execute("BEGIN IMMEDIATE")
-            try:
+            with _transaction(db):
                 gone = db.execute(
                     f"DELETE FROM {self._articles} WHERE handle = ? AND id = ?",
                     (handle, article_id),
                 ).rowcount
                 if gone:
                     db.execute(f"DELETE FROM {self._postings} WHERE handle = ?", (handle,))
-                db.execute("COMMIT")
-            except BaseException:
-                db.execute("ROLLBACK")
-                raise
             return bool(gone)
 
         return await self._run(delete)
@@ -244,8 +235,7 @@ class SQLiteStore:
         now = self._clock()
 
         def purge(db: sqlite3.Connection) -> int:
-            db.execute("BEGIN IMMEDIATE")
-            try:
+            with _transaction(db):
                 db.execute(
                     f"DELETE FROM {self._postings} WHERE handle IN (SELECT handle FROM "
                     f"{self._articles} WHERE expires_at IS NOT NULL AND expires_at <= ?)",
@@ -256,13 +246,21 @@ class SQLiteStore:
                     "AND expires_at <= ?",
                     (now,),
                 ).rowcount
-                db.execute("COMMIT")
-            except BaseException:
-                db.execute("ROLLBACK")
-                raise
             return int(gone)
 
         return await self._run(purge)
+
+
+@contextmanager
+def _transaction(db: sqlite3.Connection) -> Iterator[None]:
+    """One write transaction, taken at once (no upgrade deadlock between writers)."""
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")
 
 
 def _chunks(values: list[int]) -> Iterable[list[int]]:
