@@ -6,6 +6,7 @@ as it was submitted.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -20,6 +21,10 @@ JSON = dict[str, Any]
 KINDS: tuple[Kind, ...] = ("duplicate", "republication", "partial")
 
 
+_RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})?")
+"""RFC 3339 date-time (a missing offset is caught below with its own message)."""
+
+
 def parse_published_at(value: object, field_name: str = "published_at") -> datetime | None:
     """Parse an RFC 3339 timestamp (``Z`` allowed) into an aware datetime.
 
@@ -31,7 +36,9 @@ def parse_published_at(value: object, field_name: str = "published_at") -> datet
     if not isinstance(value, str):
         raise InvalidArticle(f"{field_name} must be an RFC 3339 string, got {type(value).__name__}")
     try:
-        parsed = datetime.fromisoformat(value)
+        if not _RFC3339.fullmatch(value):
+            raise ValueError(value)
+        parsed = datetime.fromisoformat(value.upper())  # 3.11 wants T and Z upper case
     except ValueError:
         raise InvalidArticle(
             f"{field_name} is not an RFC 3339 timestamp: {value[:40]!r} "

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import hmac
 import json
+import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -14,7 +15,13 @@ from detector.model import Article
 from service.matching import Outcome, match, upsert
 from service.metrics import Metrics
 from service.problems import Problem, problem_body
-from service.readers import FieldError, InputError, Location, article_from_object
+from service.readers import (
+    FieldError,
+    InputError,
+    Location,
+    article_from_object,
+    reject_constant,
+)
 from service.settings import Settings
 from service.stores import Store, StoreUnavailable
 
@@ -27,6 +34,7 @@ NDJSON_TYPES = ("application/x-ndjson", "application/jsonl", "application/ndjson
 RETRY_AFTER = "5"
 
 routes = web.RouteTableDef()
+log = logging.getLogger("redite.service")
 
 
 def _dumps(value: Any) -> str:
@@ -83,7 +91,7 @@ def _too_large(size: int | None, settings: Settings) -> Problem:
 
 def _parse_object(body: bytes, what: str) -> dict[str, Any]:
     try:
-        value = json.loads(body)
+        value = json.loads(body, parse_constant=reject_constant)
     except UnicodeDecodeError as error:
         raise Problem(400, f"{what} is not UTF-8: byte {error.start}") from None
     except json.JSONDecodeError as error:
@@ -236,6 +244,13 @@ async def _bulk_line(
     except StoreUnavailable as error:
         request.app[METRICS].store_errors.inc()
         return {"line": number, "status": 503, "problem": problem_body(503, str(error))}
+    except Exception:  # one bad line must not cut the stream of the others
+        log.exception("unexpected error on bulk line %d", number)
+        return {
+            "line": number,
+            "status": 500,
+            "problem": problem_body(500, "an unexpected error; it has been logged"),
+        }
     _record(request, outcome)
     created = outcome.upsert is not None and outcome.upsert.created
     return {"line": number, "status": 201 if created else 200, **_report(outcome)}

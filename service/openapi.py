@@ -24,10 +24,6 @@ Schema = dict[str, Any]
 JSON = JSON_TYPES[0]
 NDJSON = NDJSON_TYPES[0]
 BEARER = "bearer"
-URL_LINE_BYTES = 8190
-"""aiohttp's default limit on the request target; a longer URL gets a plain-text 400."""
-URL_ID_CHARS = (URL_LINE_BYTES - len("/v1/articles/")) // 12
-"""Ids this long always fit in a URL: a code point takes at most 12 bytes (4 UTF-8 bytes as %XX)."""
 
 # A problem response per status the service answers with; components/responses keys.
 _PROBLEMS: dict[int, tuple[str, str]] = {
@@ -88,7 +84,8 @@ def openapi(settings: Settings) -> dict[str, Any]:
             "description": (
                 "Index articles and find the ones that share text with them. Spans are "
                 "Python string offsets (code points) into the text exactly as submitted. "
-                "Errors are RFC 9457 problem details (application/problem+json). "
+                "Errors are RFC 9457 problem details (application/problem+json); a method a "
+                "path does not have gets 405 with an Allow header. "
                 f"Request bodies are limited to {settings.max_body_bytes:,} bytes, texts to "
                 f"{settings.max_text_chars:,} characters and {settings.max_paragraphs:,} "
                 f"non-blank lines, ids to {settings.max_id_chars:,} characters."
@@ -119,14 +116,8 @@ def _paths(settings: Settings, secured: bool) -> dict[str, Any]:
         "name": "id",
         "in": "path",
         "required": True,
-        "description": f"The article's id. Ids of up to {URL_ID_CHARS} characters always "
-        f"fit in the URL; longer ones (up to {settings.max_id_chars:,}) only while the "
-        f"percent-encoded URL stays within {URL_LINE_BYTES} bytes.",
-        "schema": {
-            "type": "string",
-            "minLength": 1,
-            "maxLength": min(settings.max_id_chars, URL_ID_CHARS),
-        },
+        "description": "The article's id, percent-encoded.",
+        "schema": {"type": "string", "minLength": 1, "maxLength": settings.max_id_chars},
     }
     json_errors = (400, 408, 413, 415, 422, 503)
     return {
@@ -234,12 +225,7 @@ def _paths(settings: Settings, secured: bool) -> dict[str, Any]:
                 "Prometheus metrics",
                 "Request counts and latencies, matches by kind, store errors, hot buckets.",
                 "metrics",
-                {
-                    "200": {
-                        "description": "The Prometheus text exposition format 0.0.4.",
-                        "content": {"text/plain": {"schema": {"type": "string"}}},
-                    }
-                },
+                {"200": _text_response("The Prometheus text format 0.0.4.", "text/plain")},
                 tag="operations",
             )
         },
@@ -257,12 +243,7 @@ def _paths(settings: Settings, secured: bool) -> dict[str, Any]:
                 "A page to paste an article and see its matches",
                 "A self-contained HTML page that calls `POST /v1/match`.",
                 "page",
-                {
-                    "200": {
-                        "description": "The page.",
-                        "content": {"text/html": {"schema": {"type": "string"}}},
-                    }
-                },
+                {"200": _text_response("The page.", "text/html")},
                 tag="operations",
             )
         },
@@ -305,6 +286,10 @@ def _json_body(schema: Schema) -> dict[str, Any]:
 
 def _json_response(description: str, schema: Schema) -> dict[str, Any]:
     return {"description": description, "content": {JSON: {"schema": schema}}}
+
+
+def _text_response(description: str, media_type: str) -> dict[str, Any]:
+    return {"description": description, "content": {media_type: {"schema": {"type": "string"}}}}
 
 
 def _problem_response(status: int, description: str) -> dict[str, Any]:
@@ -379,7 +364,8 @@ def _schemas(settings: Settings) -> dict[str, Schema]:
                 ),
                 "original": {
                     "type": "boolean",
-                    "description": "The indexed article is the earliest of the two.",
+                    "description": "This match has the earliest published_at among the "
+                    "submitted article and its matches: the likely original.",
                 },
                 "passages": {"type": "array", "items": _ref("Passage")},
             },

@@ -199,9 +199,14 @@ def _read_jsonl(path: str) -> Iterator[InputArticle]:
                 yield InputArticle(_article_from_line(line, location), location)
 
 
+def reject_constant(name: str) -> Any:
+    """``json.loads`` hook: NaN and Infinity are not JSON."""
+    raise ValueError(f"{name} is not a JSON value")
+
+
 def _article_from_line(line: str, where: Location) -> Article:
     try:
-        value = json.loads(line.rstrip("\r\n"))
+        value = json.loads(line.rstrip("\r\n"), parse_constant=reject_constant)
     except json.JSONDecodeError as error:
         raise InputError(f"{where}: not valid JSON: {error.msg} at column {error.colno}") from None
     except (ValueError, RecursionError) as error:  # e.g. a 5,000-digit number, deep nesting
@@ -250,6 +255,8 @@ def article_from_object(value: Mapping[str, Any], where: Location) -> Article:
             f"{where}: field 'metadata' must be a JSON object, got {_json_type(metadata)}",
             "metadata",
         )
+    if metadata is not None:
+        _check_metadata(metadata, where)
     return _article(
         id=article_id,
         text=text,
@@ -299,6 +306,18 @@ def _string_field(value: Mapping[str, Any], name: str, where: Location) -> str:
             name,
         ) from None
     return field
+
+
+def _check_metadata(metadata: Mapping[str, Any], where: Location) -> None:
+    """Metadata must survive a round trip through strict JSON and UTF-8."""
+    try:
+        json.dumps(metadata, ensure_ascii=False, allow_nan=False).encode("utf-8")
+    except (ValueError, UnicodeEncodeError) as error:
+        raise FieldError(
+            f"{where}: field 'metadata' holds a value JSON cannot carry "
+            f"(NaN, Infinity or a lone surrogate): {str(error)[:80]}",
+            "metadata",
+        ) from None
 
 
 def _json_type(value: object) -> str:

@@ -280,7 +280,9 @@ def test_published_at_accepts_rfc3339(value: str | None, expected: datetime | No
     ("value", "problem"),
     [
         ("2015-10-07T04:59:00", "time zone"),
-        ("2015-10-07", "time zone"),
+        ("2015-10-07", "not an RFC 3339 timestamp"),
+        ("2020-01-01 00:00+01", "not an RFC 3339 timestamp"),
+        ("2020-01-01T00:00:00+05:30:15", "not an RFC 3339 timestamp"),
         ("yesterday", "not an RFC 3339 timestamp"),
         ("", "not an RFC 3339 timestamp"),
         ("2015-13-45T99:99:99Z", "not an RFC 3339 timestamp"),

@@ -243,3 +243,35 @@ async def test_posting_a_corpus_finds_what_check_finds(client: MakeClient) -> No
         for m in report["matches"]:
             posted[(min(article.id, m["id"]), max(article.id, m["id"]))] = m["kind"]
     assert posted == expected
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        '{"id": "m", "text": "x", "metadata": {"k": "\\ud800"}}',
+        '{"id": "m", "text": "x", "metadata": {"n": NaN}}',
+        '{"id": "m", "text": "x", "published_at": "2020-01-01T00:00:00+05:30:15"}',
+    ],
+)
+async def test_values_json_cannot_carry_back_are_refused(client: MakeClient, body: str) -> None:
+    c = await client()
+    response = await c.post(
+        "/v1/articles", data=body.encode(), headers={"Content-Type": "application/json"}
+    )
+    assert response.status in (400, 422)
+    response = await c.post(
+        "/v1/articles:bulk",
+        data=(body + "\n" + json.dumps({"id": "ok", "text": WIRE})).encode(),
+        headers={"Content-Type": "application/x-ndjson"},
+    )
+    statuses = [json.loads(line)["status"] for line in (await response.text()).splitlines()]
+    assert statuses[0] in (400, 422)
+    assert statuses[1] == 201
+
+
+async def test_a_long_non_ascii_id_can_be_read_back(client: MakeClient) -> None:
+    c = await client()
+    article_id = "\U0010d38c" * 1024
+    assert (await post(c, "/v1/articles", {"id": article_id, "text": WIRE}))[0] == 201
+    assert (await c.get(f"/v1/articles/{quote(article_id, safe='')}")).status == 200
+    assert (await c.delete(f"/v1/articles/{quote(article_id, safe='')}")).status == 204

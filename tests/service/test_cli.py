@@ -376,15 +376,15 @@ def test_check_against_a_store_reports_the_indexed_articles(tmp_path: Path) -> N
         await store.close()
 
     asyncio.run(index())
-    write(tmp_path / "today.txt", REPUBLISHED)
-    result = run("check", "--json", "--store", url, str(tmp_path / "today.txt"))
+    today = write("today.txt", REPUBLISHED)
+    result = run("check", "--json", "--store", url, today)
     assert result.exit_code == 0, result.output
     (report,) = [json.loads(line) for line in result.output.splitlines()]
     assert [(m["id"], m["source"]) for m in report["matches"]] == [("archive-1", "Archive")]
-    text = run("check", "--store", url, str(tmp_path / "today.txt")).output
+    text = run("check", "--store", url, today).output
     assert "archive-1" in text
     assert "Flooding closed the main bridge" in text
-    bad = run("check", "--store", "mysql://x", str(tmp_path / "today.txt"))
+    bad = run("check", "--store", "mysql://x", today)
     assert_clean_error(
         bad,
         "unknown store 'mysql://x': use sqlite:///FILE, redis://HOST:PORT/DB, rediss://..., "
