@@ -304,22 +304,10 @@ def write_corpus(corpus: Corpus, out: Path) -> tuple[Path, Path]:
     articles_path = out / "articles.jsonl"
     with articles_path.open("w", encoding="utf-8") as handle:
         for article in corpus.articles:
-            handle.write(json.dumps(article_json(article), ensure_ascii=False) + "\n")
+            handle.write(json.dumps(article.to_json(), ensure_ascii=False) + "\n")
     truth_path = out / "truth.json"
     write_truth(corpus.truth, truth_path)
     return articles_path, truth_path
-
-
-def article_json(article: Article) -> dict[str, object]:
-    """One article as a JSONL line of DESIGN.md's "Article in" format."""
-    line: dict[str, object] = {"id": article.id, "text": article.text}
-    for name in ("source", "url", "title"):
-        value = getattr(article, name)
-        if value is not None:
-            line[name] = value
-    if article.published_at is not None:
-        line["published_at"] = article.published_at.isoformat().replace("+00:00", "Z")
-    return line
 
 
 def main(argv: Sequence[str] | None = None) -> int:

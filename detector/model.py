@@ -75,6 +75,23 @@ class Article:
                 f"published_at of article {self.id!r} must be a datetime with a time zone"
             )
 
+    def to_json(self) -> JSON:
+        """The article in DESIGN.md's "Article in" shape; absent fields are left out.
+
+        >>> Article("a", "Bonjour", source="AFP").to_json()
+        {'id': 'a', 'text': 'Bonjour', 'source': 'AFP'}
+        """
+        body: JSON = {"id": self.id, "text": self.text}
+        for name in ("source", "url", "title"):
+            value = getattr(self, name)
+            if value is not None:
+                body[name] = value
+        if self.published_at is not None:
+            body["published_at"] = self.published_at.isoformat().replace("+00:00", "Z")
+        if self.metadata is not None:
+            body["metadata"] = dict(self.metadata)
+        return body
+
 
 @dataclass(frozen=True, slots=True)
 class Passage:

@@ -17,7 +17,7 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Protocol
 
 import xxhash
 
@@ -119,16 +119,7 @@ def expiry(stored: Stored, retention: timedelta | None) -> datetime | None:
 
 def encode_record(stored: Stored) -> bytes:
     """An article record as compact JSON bytes (never pickle)."""
-    article = stored.article
-    record: dict[str, Any] = {"id": article.id, "text": article.text}
-    for name in ("source", "url", "title"):
-        value = getattr(article, name)
-        if value is not None:
-            record[name] = value
-    if article.published_at is not None:
-        record["published_at"] = article.published_at.isoformat()
-    if article.metadata is not None:
-        record["metadata"] = dict(article.metadata)
+    record = stored.article.to_json()
     record["indexed_at"] = stored.indexed_at.isoformat()
     return json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
