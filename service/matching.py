@@ -37,19 +37,21 @@ async def match(store: Store, article: Article, config: DetectorConfig) -> Outco
     An article already indexed under the same id is not a match of itself.
     """
     prepared = prepare(article, config)
-    return await _match_prepared(store, prepared, config)
+    return await _match_prepared(store, prepared, index_keys(prepared), config)
 
 
 async def upsert(store: Store, article: Article, config: DetectorConfig) -> Outcome:
     """Match ``article`` against what the store held before, then index it (by id)."""
     prepared = prepare(article, config)
-    outcome = await _match_prepared(store, prepared, config)
-    result = await store.upsert(article, index_keys(prepared))
+    keys = index_keys(prepared)
+    outcome = await _match_prepared(store, prepared, keys, config)
+    result = await store.upsert(article, keys)
     return replace(outcome, upsert=result)
 
 
-async def _match_prepared(store: Store, query: Prepared, config: DetectorConfig) -> Outcome:
-    keys = index_keys(query)
+async def _match_prepared(
+    store: Store, query: Prepared, keys: list[int], config: DetectorConfig
+) -> Outcome:
     hits = await store.lookup(keys) if keys else {}
     common = common_units(query, hits, config)
     wanted = candidates(query, hits, config, common)
