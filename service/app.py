@@ -116,11 +116,6 @@ async def _problems(request: web.Request, handler: Handler) -> StreamResponse:
             "the index store is unreachable; retry later",
             headers={"Retry-After": RETRY_AFTER},
         )
-    except web.HTTPRequestEntityTooLarge:
-        return problem(
-            413,
-            f"the request body is over the limit of {request.app[SETTINGS].max_body_bytes:,} bytes",
-        )
     except web.HTTPException as error:
         if error.status < 400:
             raise

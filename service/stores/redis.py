@@ -163,7 +163,6 @@ class RedisStore:
         self.url = redact(url)
         self.retention = retention
         self._client = connect(url)
-        self._cluster = isinstance(self._client, RedisCluster)
         self._prefix = f"{namespace}g{group_bits}:"
         self._shift = 64 - group_bits
         self._cap = hot_bucket_cap + 1  # one over the cap marks the bucket hot
@@ -265,6 +264,11 @@ class RedisStore:
         old = await self._read(handle)
         if old is None or old.article.id != article_id:
             return False
+        await self._remove(handle, old)
+        return True
+
+    async def _remove(self, handle: int, old: Stored) -> None:
+        """Delete a record, then take its handle out of the buckets its text gave."""
         record = self._client.pipeline(transaction=False)
         record.delete(self._record_key(handle))
         record.decr(f"{self._prefix}count")
@@ -272,7 +276,6 @@ class RedisStore:
             record.zrem(f"{self._prefix}expiry", handle_name(handle))
         await self._call(record.execute())
         await self._edit(handle, [], list(map(int, self._keys_of(old.article))))
-        return True
 
     async def purge_expired(self, limit: int = 1000) -> int:
         """Remove up to ``limit`` articles past the retention period; how many went."""
@@ -287,11 +290,11 @@ class RedisStore:
         for name in due:
             handle = int(name, 16)
             stored = await self._read(handle)
-            if stored is not None and self._live(stored):
-                continue  # re-indexed since, with a later expiry
-            if stored is not None and await self.delete(stored.article.id):
+            if stored is None:  # deleted by a writer that died before its zrem
+                await self._call(self._client.zrem(f"{self._prefix}expiry", name))
+            elif not self._live(stored):  # (a live one was re-indexed since)
+                await self._remove(handle, stored)
                 removed += 1
-            await self._call(self._client.zrem(f"{self._prefix}expiry", name))
         return removed
 
     # Helpers ----------------------------------------------------------------------
@@ -344,7 +347,5 @@ class RedisStore:
             return await awaitable
         except NoScriptError:
             raise
-        except RedisError as error:
-            raise StoreUnavailable(f"Redis at {self.url}: {error}") from error
-        except OSError as error:
+        except (RedisError, OSError) as error:
             raise StoreUnavailable(f"Redis at {self.url}: {error}") from error
