@@ -19,31 +19,19 @@ from tests.service.redis_servers import RedisCluster, RedisServer
 @pytest.fixture(scope="session")
 def redis_server() -> Iterator[RedisServer]:
     """One standalone server shared by the whole session; tests must not stop it."""
-    server = RedisServer()
-    try:
-        server.start()
+    with RedisServer() as server:
         yield server
-    finally:
-        server.close()
 
 
 @pytest.fixture(scope="session")
 def redis_cluster() -> Iterator[RedisCluster]:
     """One 3-master cluster shared by the whole session; tests must not stop it."""
-    cluster = RedisCluster()
-    try:
-        cluster.start()
+    with RedisCluster() as cluster:
         yield cluster
-    finally:
-        cluster.close()
 
 
 @pytest.fixture
 def fresh_redis_server() -> Iterator[RedisServer]:
     """A server of this test's own, which it may stop and restart."""
-    server = RedisServer()
-    try:
-        server.start()
+    with RedisServer() as server:
         yield server
-    finally:
-        server.close()

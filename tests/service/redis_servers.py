@@ -82,7 +82,29 @@ def _answers_ping(port: int) -> bool:
         return False
 
 
-class RedisServer:
+class _Started:
+    """Started by ``with`` (``start()``), closed on leaving it (``close()``)."""
+
+    def start(self) -> None:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+class RedisServer(_Started):
     """One ``redis-server`` on 127.0.0.1 at a free port, in its own temporary directory.
 
     ``stop()`` and ``restart()`` keep the port and the directory; ``close()`` (or leaving the
@@ -178,18 +200,6 @@ class RedisServer:
         self.stop()
         shutil.rmtree(self.directory, ignore_errors=True)
 
-    def __enter__(self) -> Self:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
-
 
 def _cluster_ports() -> tuple[int, int]:
     """A client port and a bus port, both free, for one cluster node."""
@@ -199,7 +209,7 @@ def _cluster_ports() -> tuple[int, int]:
             return port, bus_port
 
 
-class RedisCluster:
+class RedisCluster(_Started):
     """Three ``redis-server`` masters in cluster mode on 127.0.0.1, no replicas.
 
     Example::
@@ -302,15 +312,3 @@ class RedisCluster:
         """Stop every node and remove their temporary directories."""
         for node in self.nodes:
             node.close()
-
-    def __enter__(self) -> Self:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
