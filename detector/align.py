@@ -11,12 +11,13 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass
-from itertools import combinations, pairwise, product
+from itertools import combinations, pairwise
 
+import numpy as np
 from rapidfuzz.distance import LCSseq
 
 from detector.config import DetectorConfig
-from detector.prepare import Prepared
+from detector.prepare import Prepared, _ranges
 from detector.text import I64
 
 _MIN_BLOCK = 3
@@ -60,34 +61,56 @@ def unit_pairs(a: Prepared, b: Prepared | None, config: DetectorConfig) -> list[
     (a line printed over and over) pairs each occurrence with the one before, so the
     work stays linear in the text and the copies chain into one repeat.
     """
+    if b is not None:
+        return _cross_pairs(a, b, config)
     a_index, a_sizes = a.shingle_index
-    b_index, b_sizes = (a_index, a_sizes) if b is None else b.shingle_index
-    common = a_index.keys() & b_index.keys() if b is not None else a_index.keys()
-    if not common:
-        return []
     shared: Counter[tuple[int, int]] = Counter()
-    for h in common:
-        a_units, b_units = a_index[h], b_index[h]
-        if b is None:
-            if len(a_units) < 2:
-                continue
-            if len(a_units) <= _FULL_JOIN:
-                shared.update(combinations(a_units, 2))
-            else:
-                shared.update(pairwise(a_units))
-        elif len(a_units) == 1 and len(b_units) == 1:
-            shared[a_units[0], b_units[0]] += 1
-        elif len(a_units) * len(b_units) <= _FULL_JOIN * _FULL_JOIN:
-            shared.update(product(a_units, b_units))
+    for a_units in a_index.values():
+        if len(a_units) < 2:
+            continue
+        if len(a_units) <= _FULL_JOIN:
+            shared.update(combinations(a_units, 2))
         else:
-            shared.update(product(a_units[:1], b_units))
-            shared.update(product(a_units[1:], b_units[:1]))
+            shared.update(pairwise(a_units))
     return sorted(
         (i, j)
         for (i, j), count in shared.items()
-        if count >= min(_MIN_SHARED, a_sizes[i], b_sizes[j])
-        and count >= config.verify_containment * min(a_sizes[i], b_sizes[j])
+        if count >= min(_MIN_SHARED, a_sizes[i], a_sizes[j])
+        and count >= config.verify_containment * min(a_sizes[i], a_sizes[j])
     )
+
+
+def _cross_pairs(a: Prepared, b: Prepared, config: DetectorConfig) -> list[tuple[int, int]]:
+    """:func:`unit_pairs` across two texts, as a vectorised sort-merge join on hashes.
+
+    Each row of ``a`` (a shingle of a unit) meets the rows of ``b`` with the same hash:
+    all of them, or, for a hash held by too many units on both sides (more than
+    ``_FULL_JOIN ** 2`` pairs), the first row of each side meets all of the other's.
+    """
+    a_hashes, a_units = a.shingles_by_hash
+    b_hashes, b_units = b.shingles_by_hash
+    lo = np.searchsorted(b_hashes, a_hashes, side="left")
+    found = np.searchsorted(b_hashes, a_hashes, side="right") - lo
+    if not found.any():
+        return []
+    # Rows of ``a`` holding the same hash are adjacent: the run of each, and its first.
+    first = np.ones(a_hashes.shape[0], dtype=bool)
+    first[1:] = a_hashes[1:] != a_hashes[:-1]
+    run_id = np.cumsum(first) - 1
+    run_length = np.bincount(run_id)[run_id]
+    full = run_length * found <= _FULL_JOIN * _FULL_JOIN
+    take = np.where(full | first, found, np.minimum(found, 1))
+    b_rows, a_rows = _ranges(lo, lo + take)
+    a_sizes, b_sizes = a.unit_shingles[2], b.unit_shingles[2]
+    b_count = int(b_sizes.shape[0])
+    codes = a_units[a_rows].astype(np.int64) * b_count + b_units[b_rows]
+    pairs, shared = np.unique(codes, return_counts=True)
+    i, j = pairs // b_count, pairs % b_count
+    smaller = np.minimum(a_sizes[i], b_sizes[j])
+    keep = (shared >= np.minimum(smaller, _MIN_SHARED)) & (
+        shared >= config.verify_containment * smaller
+    )
+    return list(zip(i[keep].tolist(), j[keep].tolist(), strict=True))
 
 
 def align(

@@ -62,6 +62,13 @@ class Prepared:
         return hashes, unit, sizes
 
     @cached_property
+    def shingles_by_hash(self) -> tuple[U32, npt.NDArray[np.int32]]:
+        """The distinct ``(hash, unit)`` pairs sorted by hash, then unit."""
+        hashes, unit, _ = self.unit_shingles
+        order = np.argsort(hashes, kind="stable")
+        return hashes[order], unit[order]
+
+    @cached_property
     def shingle_index(self) -> tuple[dict[int, list[int]], list[int]]:
         """Each distinct shingle hash mapped to the units holding it, and unit sizes.
 
