@@ -98,6 +98,9 @@ def _load_sections() -> None:
 
     register("speed.json", "python -m benchmarks.speed --out benchmarks/results/speed.json")(_speed)
     register("sweep.json", "python -m benchmarks.sweep")(_sweep)
+    register("service.json", "python -m benchmarks.service --out benchmarks/results/service.json")(
+        _service
+    )
 
 
 def _speed(result: dict[str, Any], context: Context) -> str:
@@ -108,6 +111,12 @@ def _speed(result: dict[str, Any], context: Context) -> str:
 
 def _sweep(result: dict[str, Any], context: Context) -> str:
     from benchmarks.render_sweep import render_markdown  # noqa: PLC0415
+
+    return render_markdown(result)
+
+
+def _service(result: dict[str, Any], context: Context) -> str:
+    from benchmarks.render_service import render_markdown  # noqa: PLC0415
 
     return render_markdown(result)
 

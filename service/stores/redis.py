@@ -90,10 +90,11 @@ return out
 _EDIT = """
 local cap = tonumber(ARGV[1])
 local function find(value, handle)
-  for i = 1, #value, 8 do
-    if string.sub(value, i, i + 7) == handle then return i end
+  local at = string.find(value, handle, 1, true)
+  while at and (at - 1) % 8 ~= 0 do  -- a match across two handles: look further
+    at = string.find(value, handle, at + 1, true)
   end
-  return nil
+  return at
 end
 local refused = {}
 local adds, removes = ARGV[2], ARGV[3]
