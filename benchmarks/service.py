@@ -176,6 +176,9 @@ def datasketch_phase(
         start = time.perf_counter()
         session.query(minhash)
         latencies.append((time.perf_counter() - start) * 1000)
+    for index in (session, single):
+        for storage in (*index.hashtables, index.keys):
+            storage._redis.close()  # datasketch leaves its connections open
     client.flushdb()
     client.close()
     return {
