@@ -120,21 +120,42 @@ def mark_originals(query: Article, found: Iterable[Match]) -> tuple[Match, ...]:
 
 def matches(
     query: Prepared,
-    found: Sequence[Article],
+    found: Sequence[Article] | Sequence[Prepared],
     config: DetectorConfig,
     common: Bools | None = None,
+    found_common: Mapping[str, Bools] | None = None,
 ) -> tuple[Match, ...]:
-    """Verify the fetched candidate articles against the query.
+    """Verify the fetched candidate articles (or prepared ones) against the query.
 
-    ``common`` is :func:`common_units` of the query, from the same lookup.
+    ``common`` is :func:`common_units` of the query, from the same lookup;
+    ``found_common`` those of candidates, by id, when the caller has looked them up
+    (a store does so for the matches only: see :func:`candidates_common`).
     """
-    others = prepare_batch([a for a in found if a.id != query.article.id], config)
+    others = [other for other in _prepared(found, config) if other.article.id != query.article.id]
     results = []
     for other in others:
-        comparison = compare(query, other, config, common, None)
+        theirs = None if found_common is None else found_common.get(other.article.id)
+        comparison = compare(query, other, config, common, theirs)
         if comparison is not None:
             results.append(to_match(query, other, comparison))
     return mark_originals(query.article, results)
+
+
+def _prepared(
+    found: Sequence[Article] | Sequence[Prepared], config: DetectorConfig
+) -> list[Prepared]:
+    articles = [a for a in found if isinstance(a, Article)]
+    if len(articles) == len(found):
+        return prepare_batch(articles, config)
+    return [p for p in found if isinstance(p, Prepared)]
+
+
+def candidates_common(
+    prepared: Sequence[Prepared], hits: Mapping[int, Sequence[str]], config: DetectorConfig
+) -> dict[str, Bools]:
+    """:func:`common_units` of each prepared article, by id, from one lookup of all
+    their keys; ``matches`` then discounts their common units as ``check_corpus`` does."""
+    return {p.article.id: common_units(p, hits, config) for p in prepared}
 
 
 def match_article(
@@ -154,7 +175,13 @@ def match_article(
     ids = candidates(query, hits, config, common)
     fetched = index.fetch(ids)
     found = [fetched[i] for i in ids if i in fetched]
-    return matches(query, found, config, common)
+    first = matches(query, found, config, common)
+    if not first:
+        return first
+    named = {m.id for m in first}
+    prepared = prepare_batch([a for a in found if a.id in named], config)
+    theirs = index.lookup({int(k) for p in prepared for k in p.lookup_keys()})
+    return matches(query, prepared, config, common, candidates_common(prepared, theirs, config))
 
 
 def index_keys(prepared: Prepared) -> list[int]:

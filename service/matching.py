@@ -2,7 +2,8 @@
 
 The engine says what to look up (``lookup_keys``), picks candidates from what the store
 found, and verifies the fetched articles; this module only moves data between the two.
-One lookup round trip and one fetch round trip per query.
+One lookup round trip and one fetch round trip per query, and one more lookup (of
+the matched articles' keys) when there are matches.
 """
 
 from __future__ import annotations
@@ -10,9 +11,16 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from detector.config import DetectorConfig
-from detector.matcher import candidates, common_units, hot_keys, index_keys, matches
+from detector.matcher import (
+    candidates,
+    candidates_common,
+    common_units,
+    hot_keys,
+    index_keys,
+    matches,
+)
 from detector.model import Article, ArticleReport
-from detector.prepare import Prepared, prepare
+from detector.prepare import Prepared, prepare, prepare_batch
 from detector.repeats import internal_repeats
 from service.stores.base import Store, UpsertResult
 
@@ -57,11 +65,20 @@ async def _match_prepared(
     wanted = candidates(query, hits, config, common)
     fetched = await store.fetch(wanted) if wanted else {}
     found = [fetched[h] for h in wanted if h in fetched]
+    first = matches(query, found, config, common)
+    ids = {m.id for m in first}
+    matched = tuple(a for a in found if a.id in ids)
+    if matched:
+        # The matched articles' own common units (their site's furniture) leave their
+        # coverage, as in check_corpus: one more lookup, of their keys.
+        prepared = prepare_batch(matched, config)
+        theirs = await store.lookup([k for p in prepared for k in index_keys(p)])
+        first = matches(
+            query, prepared, config, common, candidates_common(prepared, theirs, config)
+        )
     report = ArticleReport(
         id=query.article.id,
         internal_repeats=internal_repeats(query, config),
-        matches=matches(query, found, config, common),
+        matches=first,
     )
-    ids = {m.id for m in report.matches}
-    matched = tuple(a for a in found if a.id in ids)
     return Outcome(report, hot_keys(hits, config), len(wanted), matched=matched)
