@@ -175,11 +175,12 @@ def match_article(
     ids = candidates(query, hits, config, common)
     fetched = index.fetch(ids)
     found = [fetched[i] for i in ids if i in fetched]
-    first = matches(query, found, config, common)
+    others = prepare_batch(found, config)
+    first = matches(query, others, config, common)
     if not first:
         return first
     named = {m.id for m in first}
-    prepared = prepare_batch([a for a in found if a.id in named], config)
+    prepared = [p for p in others if p.article.id in named]
     theirs = index.lookup({int(k) for p in prepared for k in p.lookup_keys()})
     return matches(query, prepared, config, common, candidates_common(prepared, theirs, config))
 

@@ -65,13 +65,14 @@ async def _match_prepared(
     wanted = candidates(query, hits, config, common)
     fetched = await store.fetch(wanted) if wanted else {}
     found = [fetched[h] for h in wanted if h in fetched]
-    first = matches(query, found, config, common)
+    others = prepare_batch(found, config)
+    first = matches(query, others, config, common)
     ids = {m.id for m in first}
     matched = tuple(a for a in found if a.id in ids)
     if matched:
         # The matched articles' own common units (their site's furniture) leave their
         # coverage, as in check_corpus: one more lookup, of their keys.
-        prepared = prepare_batch(matched, config)
+        prepared = [p for p in others if p.article.id in ids]
         theirs = await store.lookup([k for p in prepared for k in index_keys(p)])
         first = matches(
             query, prepared, config, common, candidates_common(prepared, theirs, config)
