@@ -3,8 +3,10 @@
 1. :func:`detector.prepare.prepare` an article; ``Prepared.lookup_keys()`` is what to
    look up.
 2. The caller looks the keys up in any store (sync or async).
-3. :func:`candidates` ranks the ids found; the caller fetches those articles.
-4. :func:`matches` verifies and aligns them and returns DESIGN.md's matches.
+3. :func:`candidates` ranks the ids found; the caller fetches those articles and
+   prepares them (:func:`detector.prepare.prepare_batch`).
+4. :func:`matches` verifies and aligns them and returns DESIGN.md's matches; a caller
+   that looks up the matched articles' keys too passes :func:`candidates_common`.
 
 :func:`match_article` runs the four steps against a synchronous :class:`Index`.
 """
@@ -120,34 +122,26 @@ def mark_originals(query: Article, found: Iterable[Match]) -> tuple[Match, ...]:
 
 def matches(
     query: Prepared,
-    found: Sequence[Article] | Sequence[Prepared],
+    others: Sequence[Prepared],
     config: DetectorConfig,
     common: Bools | None = None,
-    found_common: Mapping[str, Bools] | None = None,
+    others_common: Mapping[str, Bools] | None = None,
 ) -> tuple[Match, ...]:
-    """Verify the fetched candidate articles (or prepared ones) against the query.
+    """Verify the prepared candidate articles against the query.
 
     ``common`` is :func:`common_units` of the query, from the same lookup;
-    ``found_common`` those of candidates, by id, when the caller has looked them up
+    ``others_common`` those of candidates, by id, when the caller has looked them up
     (a store does so for the matches only: see :func:`candidates_common`).
     """
-    others = [other for other in _prepared(found, config) if other.article.id != query.article.id]
     results = []
     for other in others:
-        theirs = None if found_common is None else found_common.get(other.article.id)
+        if other.article.id == query.article.id:
+            continue
+        theirs = None if others_common is None else others_common.get(other.article.id)
         comparison = compare(query, other, config, common, theirs)
         if comparison is not None:
             results.append(to_match(query, other, comparison))
     return mark_originals(query.article, results)
-
-
-def _prepared(
-    found: Sequence[Article] | Sequence[Prepared], config: DetectorConfig
-) -> list[Prepared]:
-    articles = [a for a in found if isinstance(a, Article)]
-    if len(articles) == len(found):
-        return prepare_batch(articles, config)
-    return [p for p in found if isinstance(p, Prepared)]
 
 
 def candidates_common(

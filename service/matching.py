@@ -64,7 +64,7 @@ async def _match_prepared(
     common = common_units(query, hits, config)
     wanted = candidates(query, hits, config, common)
     fetched = await store.fetch(wanted) if wanted else {}
-    found = [fetched[h] for h in wanted if h in fetched]
+    found = [fetched[h] for h in wanted if h in fetched and fetched[h].id != query.article.id]
     others = prepare_batch(found, config)
     first = matches(query, others, config, common)
     ids = {m.id for m in first}
