@@ -56,6 +56,7 @@ from detector.matcher import index_keys
 from detector.model import Article
 from detector.prepare import prepare_batch
 from detector.text import fold
+from service.stores import open_store
 from service.stores.redis import RedisStore
 from tests.service.redis_servers import RedisServer, free_port
 
@@ -378,12 +379,8 @@ async def redite_phase(
     client = redis.Redis.from_url(server.url)
     client.flushdb()
     baseline = used_memory(client)
-    store = RedisStore(
-        server.url,
-        namespace=f"{NAMESPACE}:{config.fingerprint()}:",
-        hot_bucket_cap=config.hot_bucket_cap,
-        keys_of=lambda a: index_keys(prepare_batch([a], config)[0]),
-    )
+    store = open_store(server.url, config, namespace=NAMESPACE)  # the service's own index
+    assert isinstance(store, RedisStore)
     stream = articles(seed=3)
     totals = dict.fromkeys(
         ("paragraphs", "articles", "prepare_seconds", "store_seconds", "store_paragraphs",
