@@ -105,11 +105,11 @@ def render_markdown(result: dict[str, Any]) -> str:
         f"Extrapolated (linearly from the largest checkpoint, not measured): "
         f"{_n(ex['paragraphs'])} paragraphs would take {ex['postings_gib']:,.0f} GiB of "
         f"postings and {ex['total_gib']:,.0f} GiB with the article texts, with "
-        f"`group_bits` raised to {ex['group_bits_for_100m']} so that bucket groups stay in "
-        f"listpack encoding. A Redis Cluster node with {ex['node_gib']:.0f} GiB for data "
+        f"`group_bits` raised to {ex['group_bits_for_100m']} so that bucket groups keep about "
+        f"the size they have here. A Redis Cluster node with {ex['node_gib']:.0f} GiB for data "
         f"holds about {ex['paragraphs_per_node'] / 1e6:,.1f} M paragraphs; "
         f"{ex['nodes_for_100m']} such nodes hold 100 M. Lookups read a fixed number of "
-        "small hashes per query, so their cost does not grow with the index; verification "
+        "small strings per query, so their cost does not grow with the index; verification "
         "grows with the candidates a query meets, which `max_candidates` bounds.",
         "",
         f"Consistency: {cons['articles']:,} composed articles ({cons['source']} text) "

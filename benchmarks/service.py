@@ -443,7 +443,7 @@ async def redite_phase(
         "redis_usec_per_call": {
             name.removeprefix("cmdstat_"): stat["usec_per_call"]
             for name, stat in stats.items()
-            if name in ("cmdstat_evalsha", "cmdstat_hsetnx", "cmdstat_hget", "cmdstat_get")
+            if name.removeprefix("cmdstat_") in ("evalsha", "get", "set", "hget", "hvals")
         },
         "checkpoints": checkpoints,
     }
@@ -469,9 +469,7 @@ def extrapolate(result: dict[str, Any], node_gib: float) -> dict[str, Any]:
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
     config = DetectorConfig()
-    # Buckets of more than 8 handles pass Redis's default hash-max-listpack-value (64
-    # bytes) and turn their whole group into a hashtable; docs/service.md recommends this.
-    with RedisServer(["--hash-max-listpack-value", str(args.listpack_value)]) as server:
+    with RedisServer() as server:  # Redis's default settings
         client = redis.Redis.from_url(server.url)
         service = Service(server.url, args.workers)
         try:
@@ -494,7 +492,6 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "redis": server_version(),
         "config": {"bands_rows": list(config.bands_rows()), "num_perm": config.num_perm},
         "workers": args.workers,
-        "hash_max_listpack_value": args.listpack_value,
         "consistency": consistency,
         "datasketch": datasketch,
         "redite": redite,
@@ -553,12 +550,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--workers", type=int, default=2, help="redite serve --workers")
-    parser.add_argument(
-        "--listpack-value",
-        type=int,
-        default=4096,
-        help="redis-server hash-max-listpack-value (Redis's default: 64)",
-    )
     parser.add_argument(
         "--quick",
         action="store_true",

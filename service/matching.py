@@ -63,8 +63,8 @@ async def _match_prepared(
     hits = await store.lookup(keys) if keys else {}
     common = common_units(query, hits, config)
     wanted = candidates(query, hits, config, common)
-    fetched = await store.fetch(wanted) if wanted else {}
-    found = [fetched[h] for h in wanted if h in fetched and fetched[h].id != query.article.id]
+    fetched = await store.fetch(wanted) if wanted else []
+    found = [a for a in fetched if a.id != query.article.id]
     others = prepare_batch(found, config)
     first = matches(query, others, config, common)
     ids = {m.id for m in first}

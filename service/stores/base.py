@@ -4,9 +4,11 @@ The engine never calls a store (see ``detector.index``): the service computes ba
 keys, asks the store what is posted under them (:meth:`Store.lookup`), lets the engine
 pick candidates, fetches those (:meth:`Store.fetch`) and lets the engine verify them.
 
-A store posts each article under a *handle*, a 64-bit hash of its id, so that buckets
-hold fixed-size integers instead of ids of any length, and a reader can fetch the
-article record straight from a bucket entry. A bucket entry whose record is missing
+A store posts each article under a *handle*, a hash of its id (64 bits in SQLite, 32 in
+Redis, where every posting byte counts), so that buckets hold fixed-size integers
+instead of ids of any length, and a reader can fetch the article record straight from a
+bucket entry. A handle may name more than one article (Redis keeps every record under
+it); verification sorts them out. A bucket entry whose record is missing
 (deleted, expired, or a writer that died before writing it) is ignored: the record is
 the truth, and every match is verified against its text.
 """
@@ -65,8 +67,9 @@ class Store(Protocol):
         """The handles posted under each key (buckets over the cap come back truncated)."""
         ...
 
-    async def fetch(self, handles: Sequence[str]) -> Mapping[str, Article]:
-        """The live articles among ``handles`` (missing and expired ones are left out)."""
+    async def fetch(self, handles: Sequence[str]) -> Sequence[Article]:
+        """The live articles posted under ``handles``, in their order (missing and
+        expired ones are left out)."""
         ...
 
     async def get(self, article_id: str) -> Stored | None:

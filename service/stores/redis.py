@@ -1,26 +1,30 @@
 """The production store: Redis standalone or Redis Cluster, through async redis-py.
 
-Layout, under ``{namespace}:{fingerprint}:g{bits}t{tags}:`` (the fingerprint of the
+Layout, under ``{namespace}:{fingerprint}:s{bits}t{tags}:`` (the fingerprint of the
 parameters that shape band keys, and the bucket grouping, so two layouts never mix):
 
-- ``a:{handle}``       the article record, compact JSON (never pickle);
-- ``b{tag}:{group}``   a hash holding many buckets: the field is the low 32 bits of a
-  band key (4 bytes), the value the 8-byte handles posted under it, concatenated. The
-  group is the key's high 20 bits, so a bucket is named by 52 bits of its key. Grouping
-  buckets into small hashes lets Redis keep them in its compact listpack encoding, about
-  16 bytes per posting instead of about 100 for a set per bucket. The hash tag
+- ``a:{handle}``       a hash of the article records posted under a 4-byte handle (the
+  low 32 bits of the id's xxh64): field = the id, value = the record as compact JSON
+  (never pickle). Two ids rarely share a handle (about one id in 4,300 among a million
+  ids); when they do, both records live in the hash and both are fetched and verified;
+- ``b{tag}:{group}``   a string of 7-byte postings for many buckets, unsorted: a 3-byte
+  field (the low 24 bits of a band key), then a 4-byte handle. The group is the key's
+  high ``group_bits`` bits, so a bucket is named by 44 bits of its key at 20 group bits
+  (two buckets that share them only add a candidate that verification drops). A posting
+  costs its 7 bytes and no more, whatever Redis's encoding settings. The hash tag
   ``{group % 128}`` puts many groups in one cluster slot, so one script call can read or
   edit all of them;
-- ``expiry``           with retention only: a sorted set of handles by expiry time;
+- ``expiry``           with retention only: a sorted set of handles by the earliest
+  expiry among their records;
 - ``count``            how many articles are stored (approximate after a crash).
 
 Round trips: a lookup is one pipeline of read-only script calls (one call on a single
-server, one per tag touched on a cluster); a fetch one pipeline of ``GET``; an upsert two
-(read the old record; then write the record and edit the buckets in one pipeline); a
+server, one per tag touched on a cluster); a fetch one pipeline of ``HVALS``; an upsert
+two (read the old record; then write the record and edit the buckets in one pipeline); a
 delete two. Redis Cluster pipelines split by node and run in parallel.
 
 No cross-slot transactions, and every script names the keys it touches. The bucket edit
-script appends a handle only if absent and removes it only if present, so concurrent
+script appends a posting only if absent and removes it only if present, so concurrent
 writers never lose each other's postings and writes are idempotent. A writer that dies
 halfway leaves either postings without a record (ignored by readers) or a record with
 some postings missing or stale (found through the others, or not at all); every match
@@ -53,7 +57,6 @@ from service.stores.base import (
     decode_record,
     encode_record,
     expiry,
-    handle_name,
     handle_of,
 )
 
@@ -70,66 +73,97 @@ every group of a tag (Redis Cluster runs a script only on keys of one slot)."""
 MAX_ENTRIES = 4096
 """Postings per script call: bounds how long one call holds Redis (a few ms)."""
 
-_FIELD_BYTES = 4
-_FIELD_MASK = (1 << 8 * _FIELD_BYTES) - 1
+_FIELD_BYTES = 3
+_HANDLE_BYTES = 4
+_POSTING = _FIELD_BYTES + _HANDLE_BYTES
+_HANDLE_MASK = (1 << 8 * _HANDLE_BYTES) - 1
 
-# Both scripts read records packed in ARGV: a 2-byte index into KEYS (big-endian), then a
-# 4-byte field (the low 32 bits of a band key), then for edits the 8-byte handle.
-_LOOKUP = """
-local wanted, out = ARGV[1], {}
-for i = 1, #wanted, 6 do
-  local key = KEYS[string.byte(wanted, i) * 256 + string.byte(wanted, i + 1) + 1]
-  out[#out + 1] = redis.call('HGET', key, string.sub(wanted, i + 2, i + 5)) or false
+# Both scripts read entries packed in ARGV: a 2-byte index into KEYS (big-endian), then a
+# 3-byte field (the low 24 bits of a band key), then for edits the 4-byte handle. A group
+# is a string of 7-byte postings (field, handle); ``string.find`` scans it in C, and a
+# hit that does not start a posting (a match across two postings) is skipped.
+_SCAN = """
+local function group(cache, k)
+  local value = cache[k]
+  if value == nil then
+    value = redis.call('GET', KEYS[k]) or ''
+    cache[k] = value
+  end
+  return value
+end
+local function each(value, needle, visit)  -- every posting that starts with needle
+  local at = string.find(value, needle, 1, true)
+  while at do
+    if (at - 1) % 7 == 0 then
+      if visit(at) then return at end
+      at = string.find(value, needle, at + 7, true)
+    else
+      at = string.find(value, needle, at + 1, true)
+    end
+  end
+  return nil
+end
+local function key_index(packed, i)
+  return string.byte(packed, i) * 256 + string.byte(packed, i + 1) + 1
+end
+"""
+
+_LOOKUP = (
+    _SCAN
+    + """
+local wanted, out, cache = ARGV[1], {}, {}
+for i = 1, #wanted, 5 do
+  local value, found = group(cache, key_index(wanted, i)), {}
+  each(value, string.sub(wanted, i + 2, i + 4), function(at)
+    found[#found + 1] = string.sub(value, at + 3, at + 6)
+  end)
+  out[#out + 1] = #found > 0 and table.concat(found) or false
 end
 return out
 """
+)
 
-# ARGV[1]: the most handles a bucket keeps; ARGV[2]: postings to add; ARGV[3]: postings
-# to remove. Returns the handles refused because their bucket was full (hot), once per
-# refusal.
-_EDIT = """
-local cap = tonumber(ARGV[1])
-local function find(value, handle)
-  local at = string.find(value, handle, 1, true)
-  while at and (at - 1) % 8 ~= 0 do  -- a match across two handles: look further
-    at = string.find(value, handle, at + 1, true)
+# ARGV[1]: the most postings a bucket keeps; ARGV[2]: postings to add; ARGV[3]: postings
+# to remove. Each group is read once, edited in Lua and written once. Returns how many
+# additions were refused because their bucket was full (hot).
+_EDIT = (
+    _SCAN
+    + """
+local cap, cache, edited, order, refused = tonumber(ARGV[1]), {}, {}, {}, 0
+local function found(at) return true end
+local function put(k, value)
+  if not edited[k] then
+    edited[k] = true
+    order[#order + 1] = k
   end
-  return at
+  cache[k] = value
 end
-local refused = {}
 local adds, removes = ARGV[2], ARGV[3]
-for i = 1, #adds, 14 do
-  local key = KEYS[string.byte(adds, i) * 256 + string.byte(adds, i + 1) + 1]
-  local field, handle = string.sub(adds, i + 2, i + 5), string.sub(adds, i + 6, i + 13)
-  if redis.call('HSETNX', key, field, handle) == 0 then
-    local value = redis.call('HGET', key, field)
-    if not find(value, handle) then
-      if #value >= cap * 8 then
-        refused[#refused + 1] = handle
-      else
-        redis.call('HSET', key, field, value .. handle)
-      end
+for i = 1, #adds, 9 do
+  local k = key_index(adds, i)
+  local value, posting = group(cache, k), string.sub(adds, i + 2, i + 8)
+  if not each(value, posting, found) then
+    local held = 0
+    each(value, string.sub(posting, 1, 3), function(at) held = held + 1 end)
+    if held >= cap then
+      refused = refused + 1
+    else
+      put(k, value .. posting)
     end
   end
 end
-for i = 1, #removes, 14 do
-  local key = KEYS[string.byte(removes, i) * 256 + string.byte(removes, i + 1) + 1]
-  local field, handle = string.sub(removes, i + 2, i + 5), string.sub(removes, i + 6, i + 13)
-  local value = redis.call('HGET', key, field)
-  if value then
-    local at = find(value, handle)
-    if at then
-      local rest = string.sub(value, 1, at - 1) .. string.sub(value, at + 8)
-      if #rest == 0 then
-        redis.call('HDEL', key, field)
-      else
-        redis.call('HSET', key, field, rest)
-      end
-    end
-  end
+for i = 1, #removes, 9 do
+  local k = key_index(removes, i)
+  local value = group(cache, k)
+  local at = each(value, string.sub(removes, i + 2, i + 8), found)
+  if at then put(k, string.sub(value, 1, at - 1) .. string.sub(value, at + 7)) end
+end
+for _, k in ipairs(order) do
+  if #cache[k] == 0 then redis.call('DEL', KEYS[k]) else redis.call('SET', KEYS[k], cache[k]) end
 end
 return refused
 """
+)
 
 Client = aioredis.Redis | RedisCluster
 
@@ -201,14 +235,24 @@ def redact(url: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class _Call:
-    """One script call: the bucket groups it names, and a packed record per band key."""
+    """One script call: the bucket groups it names, and a packed entry per band key."""
 
     keys: list[str]
     positions: npt.NDArray[np.intp]
-    """Where each record's band key stands in the list the call was planned from."""
-    records: npt.NDArray[np.void]
-    """Per band key: a 2-byte index into ``keys``, the 4-byte field, and the 8-byte
-    handle when one was given."""
+    """Where each entry's band key stands in the list the call was planned from."""
+    entries: npt.NDArray[np.uint8]
+    """Per band key, one row: a 2-byte index into ``keys``, the 3-byte field, and the
+    4-byte handle when one was given."""
+
+
+def short_handle(article_id: str) -> int:
+    """The 4-byte handle an article is posted under in Redis."""
+    return handle_of(article_id) & _HANDLE_MASK
+
+
+def _big_endian(values: npt.NDArray[np.uint64], width: int) -> npt.NDArray[np.uint8]:
+    """The low ``width`` bytes of each value, big-endian, one row per value."""
+    return values.astype(">u8").view(np.uint8).reshape(-1, 8)[:, 8 - width :]
 
 
 Head = Callable[[Any], None]
@@ -235,7 +279,7 @@ class RedisStore:
         self.retention = retention
         self._client = connect(url)
         self._cluster = isinstance(self._client, RedisCluster)
-        self._prefix = f"{namespace}g{group_bits}t{TAGS}:"
+        self._prefix = f"{namespace}s{group_bits}t{TAGS}:"
         self._shift = 64 - group_bits
         self._cap = hot_bucket_cap + 1  # one over the cap marks the bucket hot
         self._keys_of = keys_of
@@ -245,7 +289,7 @@ class RedisStore:
     # Keys -------------------------------------------------------------------------
 
     def _record_key(self, handle: int) -> str:
-        return f"{self._prefix}a:{handle:016x}"
+        return f"{self._prefix}a:{handle:08x}"
 
     def _group_key(self, group: int) -> str:
         return f"{self._prefix}b{{{group % TAGS:x}}}:{group:x}"
@@ -262,20 +306,23 @@ class RedisStore:
         fresh = np.ones(len(order), dtype=bool)
         fresh[1:] = ordered[1:] != ordered[:-1]
         names, rank = ordered[fresh], np.cumsum(fresh) - 1
-        fields = [("index", ">u2"), ("field", ">u4")]
-        records = np.empty(len(order), dtype=[*fields, ("handle", "S8")] if handle else fields)
-        records["field"] = band[order] & np.uint64(_FIELD_MASK)
+        width = 2 + _FIELD_BYTES + (0 if handle is None else _HANDLE_BYTES)
+        entries = np.empty((len(order), width), dtype=np.uint8)
+        entries[:, 2 : 2 + _FIELD_BYTES] = _big_endian(band[order], _FIELD_BYTES)
         if handle is not None:
-            records["handle"] = handle.to_bytes(8, "big")
+            entries[:, 2 + _FIELD_BYTES :] = np.frombuffer(
+                handle.to_bytes(_HANDLE_BYTES, "big"), dtype=np.uint8
+            )
         cuts = np.flatnonzero(np.diff(tags[order])) + 1
         calls = []
         for low, high in pairwise([0, *cuts.tolist(), len(order)]):
             for start in range(low, high, MAX_ENTRIES):
                 end = min(start + MAX_ENTRIES, high)
                 first, last = int(rank[start]), int(rank[end - 1])
-                records["index"][start:end] = rank[start:end] - first
+                index = (rank[start:end] - first).astype(np.uint64)
+                entries[start:end, :2] = _big_endian(index, 2)
                 group_keys = [self._group_key(g) for g in names[first : last + 1].tolist()]
-                calls.append(_Call(group_keys, order[start:end], records[start:end]))
+                calls.append(_Call(group_keys, order[start:end], entries[start:end]))
         return calls
 
     # Store ------------------------------------------------------------------------
@@ -293,46 +340,42 @@ class RedisStore:
     async def lookup(self, keys: Sequence[int]) -> dict[int, list[str]]:
         wanted = list(dict.fromkeys(int(k) for k in keys))
         calls = self._plan(wanted)
-        replies = await self._scripts(_LOOKUP, [(c.keys, [c.records.tobytes()]) for c in calls])
+        replies = await self._scripts(_LOOKUP, [(c.keys, [c.entries.tobytes()]) for c in calls])
         found: dict[int, list[str]] = {}
         for call, values in zip(calls, replies, strict=True):
             for position, value in zip(call.positions.tolist(), values, strict=True):
                 if value:
                     found[wanted[position]] = [
-                        value[i : i + 8].hex() for i in range(0, len(value), 8)
+                        value[i : i + _HANDLE_BYTES].hex()
+                        for i in range(0, len(value), _HANDLE_BYTES)
                     ]
         return found
 
-    async def fetch(self, handles: Sequence[str]) -> dict[str, Article]:
+    async def fetch(self, handles: Sequence[str]) -> list[Article]:
         names = list(dict.fromkeys(handles))
         if not names:
-            return {}
+            return []
         pipe = self._client.pipeline(transaction=False)
         for name in names:
-            pipe.get(self._record_key(int(name, 16)))
+            pipe.hvals(self._record_key(int(name, 16)))
         replies = await self._call(pipe.execute())
-        found = {}
-        for name, data in zip(names, replies, strict=True):
-            if data is not None:
+        found = []
+        for records in replies:
+            for data in records:
                 stored = decode_record(data)
                 if self._live(stored):
-                    found[name] = stored.article
+                    found.append(stored.article)
         return found
 
     async def get(self, article_id: str) -> Stored | None:
-        stored = await self._read(handle_of(article_id))
-        if stored is None or stored.article.id != article_id or not self._live(stored):
+        stored = await self._read(article_id)
+        if stored is None or not self._live(stored):
             return None
         return stored
 
     async def upsert(self, article: Article, keys: Sequence[int]) -> UpsertResult:
-        handle = handle_of(article.id)
-        old = await self._read(handle)
-        if old is not None and old.article.id != article.id:
-            raise StoreError(
-                f"ids {old.article.id!r} and {article.id!r} hash to the same handle; "
-                "rename one of them"
-            )
+        handle = short_handle(article.id)
+        old = await self._read(article.id)
         stored = Stored(article, datetime.fromtimestamp(self._clock(), UTC))
         ends = expiry(stored, self.retention)
         if ends is not None and ends.timestamp() <= self._clock():
@@ -342,36 +385,38 @@ class RedisStore:
         stale = [] if old is None else sorted(set(map(int, self._keys_of(old.article))) - set(new))
 
         def write_record(pipe: Any) -> None:
-            pipe.set(self._record_key(handle), encode_record(stored))
+            pipe.hset(self._record_key(handle), article.id, encode_record(stored))
             if old is None:
                 pipe.incr(f"{self._prefix}count")
             if ends is not None:
-                pipe.zadd(f"{self._prefix}expiry", {handle_name(handle): ends.timestamp()})
+                # The earliest expiry among the handle's records: the sweep then finds
+                # every one of them in time (it puts the later ones back).
+                pipe.zadd(f"{self._prefix}expiry", {_name(handle): ends.timestamp()}, lt=True)
 
         refused = await self._edit(handle, new, stale, write_record)
         return UpsertResult(created=old is None, capped=refused)
 
     async def delete(self, article_id: str) -> bool:
-        handle = handle_of(article_id)
-        old = await self._read(handle)
-        if old is None or old.article.id != article_id:
+        old = await self._read(article_id)
+        if old is None:
             return False
-        await self._remove(handle, old)
+        await self._remove(old)
         return True
 
-    async def _remove(self, handle: int, old: Stored) -> None:
-        """Delete a record and take its handle out of the buckets its text gave."""
+    async def _remove(self, old: Stored) -> None:
+        """Delete a record and take its handle out of the buckets its text gave (an
+        ``expiry`` entry is left to the sweep: another record may share the handle)."""
+        handle = short_handle(old.article.id)
 
         def delete_record(pipe: Any) -> None:
-            pipe.delete(self._record_key(handle))
+            pipe.hdel(self._record_key(handle), old.article.id)
             pipe.decr(f"{self._prefix}count")
-            if self.retention is not None:
-                pipe.zrem(f"{self._prefix}expiry", handle_name(handle))
 
         await self._edit(handle, [], list(map(int, self._keys_of(old.article))), delete_record)
 
     async def purge_expired(self, limit: int = 1000) -> int:
-        """Remove up to ``limit`` articles past the retention period; how many went."""
+        """Remove up to ``limit`` handles' records past the retention period; how many
+        records went."""
         if self.retention is None:
             return 0
         due = await self._call(
@@ -381,13 +426,22 @@ class RedisStore:
         )
         removed = 0
         for name in due:
-            handle = int(name, 16)
-            stored = await self._read(handle)
-            if stored is None:  # deleted by a writer that died before its zrem
+            records = await self._call(self._client.hvals(self._record_key(int(name, 16))))
+            later = []
+            for data in records:
+                stored = decode_record(data)
+                ends = expiry(stored, self.retention)
+                if self._live(stored) and ends is not None:
+                    later.append(ends.timestamp())
+                else:  # (an article re-indexed since its expiry was set is live)
+                    await self._remove(stored)
+                    removed += 1
+            if later:
+                await self._call(
+                    self._client.zadd(f"{self._prefix}expiry", {name: min(later)}, xx=True)
+                )
+            else:
                 await self._call(self._client.zrem(f"{self._prefix}expiry", name))
-            elif not self._live(stored):  # (a live one was re-indexed since)
-                await self._remove(handle, stored)
-                removed += 1
         return removed
 
     # Helpers ----------------------------------------------------------------------
@@ -396,8 +450,10 @@ class RedisStore:
         ends = expiry(stored, self.retention)
         return ends is None or ends.timestamp() > self._clock()
 
-    async def _read(self, handle: int) -> Stored | None:
-        data = await self._call(self._client.get(self._record_key(handle)))
+    async def _read(self, article_id: str) -> Stored | None:
+        data = await self._call(
+            self._client.hget(self._record_key(short_handle(article_id)), article_id)
+        )
         return None if data is None else decode_record(data)
 
     async def _edit(
@@ -408,10 +464,10 @@ class RedisStore:
         calls = []
         for call in self._plan([*add, *remove], handle):
             adding = call.positions < len(add)
-            adds, removes = call.records[adding], call.records[~adding]
+            adds, removes = call.entries[adding], call.entries[~adding]
             calls.append((call.keys, [self._cap, adds.tobytes(), removes.tobytes()]))
         replies = await self._scripts(_EDIT, calls, head)
-        return sum(len(refused) for refused in replies)
+        return sum(int(refused) for refused in replies)
 
     async def _scripts(
         self,
@@ -455,6 +511,10 @@ class RedisStore:
             return await awaitable
         except (RedisError, OSError) as error:
             raise StoreUnavailable(f"Redis at {self.url}: {error}") from error
+
+
+def _name(handle: int) -> str:
+    return f"{handle:08x}"
 
 
 def _raise_first(replies: Sequence[Any], url: str) -> None:

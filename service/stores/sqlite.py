@@ -147,11 +147,11 @@ class SQLiteStore:
 
         return await self._run(lookup)
 
-    async def fetch(self, handles: Sequence[str]) -> dict[str, Article]:
+    async def fetch(self, handles: Sequence[str]) -> list[Article]:
         now = self._clock()
 
-        def fetch(db: sqlite3.Connection) -> dict[str, Article]:
-            found = {}
+        def fetch(db: sqlite3.Connection) -> list[Article]:
+            found: dict[int, Article] = {}
             wanted = [_signed(int(h, 16)) for h in dict.fromkeys(handles)]
             for chunk in _chunks(wanted):
                 marks = ",".join("?" * len(chunk))
@@ -161,8 +161,8 @@ class SQLiteStore:
                     [*chunk, now],
                 )
                 for handle, record in rows:
-                    found[handle_name(_unsigned(handle))] = decode_record(record).article
-            return found
+                    found[handle] = decode_record(record).article
+            return [found[h] for h in wanted if h in found]
 
         return await self._run(fetch)
 

@@ -65,5 +65,5 @@ def test_help_teaches_the_options(capsys: pytest.CaptureFixture[str]) -> None:
         main(["--help"])
     assert stopped.value.code == 0
     out = capsys.readouterr().out
-    for option in ("--checkpoints", "--quick", "--listpack-value", "--out"):
+    for option in ("--checkpoints", "--quick", "--out"):
         assert option in out

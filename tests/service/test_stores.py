@@ -16,8 +16,8 @@ from detector.model import Article
 from detector.prepare import prepare
 from service.matching import match, upsert
 from service.stores import Store, StoreError, StoreUnavailable, open_store
-from service.stores.base import Stored, encode_record, handle_of
-from service.stores.redis import RedisStore
+from service.stores.base import Stored, encode_record
+from service.stores.redis import RedisStore, short_handle
 from service.stores.sqlite import SQLiteStore
 from tests.service.redis_servers import RedisCluster, RedisServer
 
@@ -100,7 +100,7 @@ def keys(text: str) -> list[int]:
 async def test_an_empty_store_finds_nothing(store: Store) -> None:
     await store.ping()
     assert await store.lookup(keys(WIRE)) == {}
-    assert await store.fetch(["00000000000000ff"]) == {}
+    assert await store.fetch(["00000000000000ff"]) == []
     assert await store.get("a") is None
     assert await store.count() == 0
     assert await store.delete("a") is False
@@ -124,7 +124,7 @@ async def test_upsert_then_lookup_fetch_and_get(store: Store) -> None:
     assert set(found) == set(keys(WIRE))
     handles = {h for bucket in found.values() for h in bucket}
     assert len(handles) == 1
-    assert await store.fetch(sorted(handles)) == {handles.pop(): article}
+    assert await store.fetch(sorted(handles)) == [article]
     stored = await store.get(article.id)
     assert stored is not None
     assert stored.article == article
@@ -226,19 +226,70 @@ async def test_a_write_stopped_halfway_reports_nothing_false(make_store: Factory
         pytest.skip("SQLite writes are one transaction")
     try:
         # Postings written, record not: the reader ignores them.
-        await store._edit(handle_of("ghost"), keys(WIRE), [])
+        await store._edit(short_handle("ghost"), keys(WIRE), [])
         assert (await match(store, Article("q", WIRE), CONFIG)).report.matches == ()
         # A replacement whose record landed but whose old postings were not removed yet:
         # found through them, verified against the new text, not reported.
         await store.upsert(Article("a", WIRE), keys(WIRE))
-        await store._client.set(
-            store._record_key(handle_of("a")),
+        await store._client.hset(
+            store._record_key(short_handle("a")),
+            "a",
             (await _record(store, Article("a", OTHER))),
         )
         assert (await match(store, Article("q", WIRE), CONFIG)).report.matches == ()
         assert [
             m.id for m in (await match(store, Article("q", OTHER), CONFIG)).report.matches
         ] == []
+    finally:
+        await store.close()
+
+
+async def test_redis_ids_sharing_a_handle_are_both_kept(make_store: Factory) -> None:
+    store = make_store()
+    if not isinstance(store, RedisStore):
+        await store.close()
+        pytest.skip("SQLite handles are 64-bit and unique")
+    try:
+        first, second = "id-24876", "id-46829"
+        assert short_handle(first) == short_handle(second)
+        await store.upsert(Article(first, WIRE), keys(WIRE))
+        await store.upsert(Article(second, OTHER), keys(OTHER))
+        assert {a.id for a in await store.fetch([f"{short_handle(first):08x}"])} == {
+            first,
+            second,
+        }
+        (found,) = (await match(store, Article("q", WIRE), CONFIG)).report.matches
+        assert found.id == first
+        assert await store.delete(first)
+        stored = await store.get(second)
+        assert stored is not None
+        assert stored.article.text == OTHER
+        assert await store.lookup(keys(WIRE)) == {}
+    finally:
+        await store.close()
+
+
+async def test_redis_sweep_removes_each_record_of_a_shared_handle_in_time(
+    make_store: Factory,
+) -> None:
+    clock = Clock()
+    store = make_store(retention=timedelta(days=90), clock=clock)
+    if not isinstance(store, RedisStore):
+        await store.close()
+        pytest.skip("SQLite handles are 64-bit and unique")
+    try:
+        now = datetime.fromtimestamp(clock.now, UTC)
+        await store.upsert(Article("id-24876", WIRE, published_at=now), keys(WIRE))
+        soon = now - timedelta(days=80)
+        await store.upsert(Article("id-46829", OTHER, published_at=soon), keys(OTHER))
+        clock.now += timedelta(days=11).total_seconds()
+        assert await store.purge_expired() == 1
+        assert await store.get("id-24876") is not None
+        assert await store.lookup(keys(OTHER)) == {}
+        clock.now += timedelta(days=80).total_seconds()
+        assert await store.purge_expired() == 1
+        assert await store.lookup(keys(WIRE)) == {}
+        assert await store.purge_expired() == 0
     finally:
         await store.close()
 
