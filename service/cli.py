@@ -187,6 +187,148 @@ def serve(  # noqa: PLR0917  # one parameter per option
     run_server(settings)
 
 
+@cli.command()
+@click.argument("inputs", nargs=-1, required=True, metavar="INPUT...")
+@click.option(
+    "--out",
+    "-o",
+    required=True,
+    metavar="DIR",
+    help="Where the results go (created if needed); DIR/.work holds the job's work.",
+)
+@click.option("--id-field", default="id", show_default=True, help="Input field holding the id.")
+@click.option(
+    "--text-field", default="text", show_default=True, help="Input field holding the text."
+)
+@click.option(
+    "--html-field",
+    default="html",
+    show_default=True,
+    help="Input field holding HTML, used when the text field is absent.",
+)
+@click.option(
+    "--date-field",
+    default="published_at",
+    show_default=True,
+    help="Input field holding the publication time (RFC 3339, or a Parquet timestamp).",
+)
+@click.option(
+    "--source-field", default="source", show_default=True, help="Input field naming the outlet."
+)
+@click.option(
+    "--skip-invalid",
+    is_flag=True,
+    help="Count and skip records that are not valid JSON or lack their id or text, "
+    "instead of stopping at the first one.",
+)
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(1, 512),
+    default=None,
+    help="Worker processes (or LocalCluster workers) [default: every core].",
+)
+@click.option(
+    "--engine",
+    type=click.Choice(["local", "dask"]),
+    default="local",
+    show_default=True,
+    help="Run the steps in local processes, or as a Dask graph.",
+)
+@click.option(
+    "--scheduler",
+    metavar="ADDR",
+    default=None,
+    help="With --engine dask: the dask.distributed scheduler (tcp://host:8786); "
+    "without it, a LocalCluster on this machine.",
+)
+@click.option(
+    "--partition-size",
+    type=click.IntRange(1, 10_000_000),
+    default=10_000,
+    show_default=True,
+    help="Articles per partition: the unit of work, of memory and of --resume.",
+)
+@click.option(
+    "--resume",
+    is_flag=True,
+    help="Continue the job that stopped in DIR, keeping the partitions it finished.",
+)
+@click.option("--quiet", "-q", is_flag=True, help="No progress bars (the summary still prints).")
+def dedupe(  # noqa: PLR0917  # one parameter per option
+    inputs: tuple[str, ...],
+    out: str,
+    id_field: str,
+    text_field: str,
+    html_field: str,
+    date_field: str,
+    source_field: str,
+    skip_invalid: bool,
+    jobs: int | None,
+    engine: str,
+    scheduler: str | None,
+    partition_size: int,
+    resume: bool,
+    quiet: bool,
+) -> None:
+    """Dedupe a whole corpus: find every pair of articles that share text, group
+    copies into clusters, and write the corpus without its copies.
+
+    \b
+    INPUT is any mix of:
+      *.jsonl, *.ndjson   one article per line (as for redite check), also
+                          compressed: *.jsonl.gz, *.jsonl.zst
+      *.parquet           one article per row
+      a folder            every .txt / .html / .htm file below it
+    Map other schemas with --id-field, --text-field, --date-field and
+    --source-field. An integer id is read as its decimal string. A later article
+    with an id already seen is skipped and reported.
+
+    \b
+    DIR receives:
+      pairs.jsonl     {"a", "b", "kind", "score", "a_coverage", "b_coverage",
+                      "passages": [{"a_span", "b_span", "similarity"}]}
+      clusters.jsonl  {"cluster", "original", "members"}: articles joined by
+                      duplicate or republication; the original is the earliest
+                      published_at, else the first seen
+      repeats.jsonl   {"id", "fraction", "spans"}: text repeated inside an article
+      deduped.jsonl   every cluster's original and every unrelated article
+      report.html     summary, plots, and who republishes whom
+    The same inputs and options give byte-identical files.
+
+    Example:
+
+    \b
+        redite dedupe crawl-2026-11-21.jsonl.zst --out dedupe/
+        redite dedupe archive.parquet --id-field url --text-field body --out out/
+        redite dedupe big.jsonl.gz --out out/ --resume          # after a stop
+        redite dedupe big.jsonl.gz --out out/ --engine dask --scheduler tcp://sched:8786
+    """
+    from service.batch.cli import run_dedupe  # noqa: PLC0415  # keeps `redite --help` fast
+
+    try:
+        run_dedupe(
+            inputs=inputs,
+            out=out,
+            fields={
+                "id": id_field,
+                "text": text_field,
+                "html": html_field,
+                "published_at": date_field,
+                "source": source_field,
+            },
+            skip_invalid=skip_invalid,
+            jobs=jobs,
+            engine=engine,
+            scheduler=scheduler,
+            partition_size=partition_size,
+            resume=resume,
+            quiet=quiet,
+        )
+    except RediteError as error:
+        raise click.ClickException(str(error)) from None
+
+
 def _progress_line(step: str, done: int, total: int) -> None:
     """One status line on stderr, rewritten in place: 'verify 1,200/5,000'."""
     click.echo(f"\r\x1b[K{step} {done:,}/{total:,}", nl=False, err=True)

@@ -112,7 +112,7 @@ def read_file(path: str) -> Iterator[InputArticle]:
     if suffix in JSONL_SUFFIXES:
         yield from _read_jsonl(path)
         return
-    text = _decode(_read_bytes(path), path)
+    text = decode_utf8(_read_bytes(path), path)
     if suffix in HTML_SUFFIXES:
         text = _html_text(text, path)
     yield InputArticle(_article(id=path, text=text, where=path), Location(path))
@@ -159,7 +159,7 @@ def _read_bytes(path: str) -> bytes:
         raise InputError(f"{path}: cannot read the file: {error.strerror or error}") from None
 
 
-def _decode(data: bytes, where: str, file_offset: int = 0) -> str:
+def decode_utf8(data: bytes, where: str, file_offset: int = 0) -> str:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:
@@ -193,7 +193,7 @@ def _read_jsonl(path: str) -> Iterator[InputArticle]:
         offset = 0
         for number, raw in enumerate(handle, start=1):
             location = Location(path, number)
-            line = _decode(raw, str(location), offset)
+            line = decode_utf8(raw, str(location), offset)
             offset += len(raw)
             if line.strip():
                 yield InputArticle(_article_from_line(line, location), location)
@@ -205,6 +205,11 @@ def reject_constant(name: str) -> Any:
 
 
 def _article_from_line(line: str, where: Location) -> Article:
+    return article_from_object(parse_json_object(line, where), where)
+
+
+def parse_json_object(line: str, where: Location | str) -> dict[str, Any]:
+    """One JSONL line as a JSON object, or an :class:`InputError` saying what is wrong."""
     try:
         value = json.loads(line.rstrip("\r\n"), parse_constant=reject_constant)
     except json.JSONDecodeError as error:
@@ -216,7 +221,7 @@ def _article_from_line(line: str, where: Location) -> Article:
             f"{where}: expected a JSON object per line "
             f'({{"id": ..., "text": ...}}), got {_json_type(value)}'
         )
-    return article_from_object(value, where)
+    return value
 
 
 def article_from_object(value: Mapping[str, Any], where: Location) -> Article:

@@ -1,0 +1,67 @@
+"""``redite dedupe`` wired to the job: options, executor, progress bars, summary."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Mapping, Sequence
+
+from tqdm import tqdm
+
+from service.batch.executors import DaskExecutor, Executor, LocalExecutor, default_jobs
+from service.batch.inputs import Fields
+from service.batch.job import JobOptions, print_summary, run_job
+
+
+def run_dedupe(
+    *,
+    inputs: Sequence[str],
+    out: str,
+    fields: Mapping[str, str],
+    skip_invalid: bool,
+    jobs: int | None,
+    engine: str,
+    scheduler: str | None,
+    partition_size: int,
+    resume: bool,
+    quiet: bool,
+) -> None:
+    """Run the job the command line describes and print its summary on stderr."""
+    options = JobOptions(
+        inputs=list(inputs),
+        out=out,
+        fields=Fields(**fields),
+        skip_invalid=skip_invalid,
+        partition_size=partition_size,
+    )
+    workers = jobs or default_jobs()
+    executor: Executor = (
+        DaskExecutor(scheduler, workers) if engine == "dask" else LocalExecutor(workers)
+    )
+    bars: list[tqdm[None]] = []
+
+    def progress(step: str, total: int) -> Callable[[], None]:
+        if bars:
+            bars[-1].close()  # one step at a time: the previous one has ended
+        bar: tqdm[None] = tqdm(
+            total=total or None,
+            desc=f"{step:<11}",
+            unit=" articles" if step == "read" else " tasks",
+            disable=quiet,
+            file=sys.stderr,
+            leave=True,
+            dynamic_ncols=True,
+        )
+        bars.append(bar)
+        return lambda: bar.update(1)
+
+    def say(message: str) -> None:
+        if not quiet:
+            tqdm.write(message, file=sys.stderr)
+
+    try:
+        summary = run_job(options, executor, progress, say, resume=resume)
+    finally:
+        for bar in bars:
+            bar.close()
+        executor.close()
+    print_summary(summary, out)

@@ -1,0 +1,365 @@
+"""``redite dedupe``: the nightly batch job, from inputs to the files in ``--out``.
+
+The job reads its inputs once into partitions, runs the steps of
+:mod:`service.batch.steps` through an executor, then writes (see docs/batch.md):
+
+- ``pairs.jsonl``     every verified pair, once, ``a`` the one seen first;
+- ``clusters.jsonl``  articles joined by duplicate or republication relations, with the
+  original (earliest ``published_at``, else first seen);
+- ``repeats.jsonl``   articles with internal repetition;
+- ``deduped.jsonl``   the corpus without the copies: every cluster's original and every
+  article in no cluster, in input order;
+- ``report.html``     the summary, plots and who-republishes-whom, in one file.
+
+The same inputs and parameters give byte-identical files, whatever the engine, the
+number of jobs or an interruption on the way. The work directory ``--out/.work`` keeps
+what finished tasks wrote, so that ``--resume`` picks up where a job stopped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+
+import numpy as np
+
+from detector.cluster import clusters
+from detector.config import DetectorConfig
+from detector.model import Article
+from service.batch import steps
+from service.batch.executors import Executor, JobError, Step
+from service.batch.inputs import Fields, ReadStats, check_inputs, read_articles
+from service.batch.steps import Plan, dumps, lines_of, write_atomically
+
+STATE_VERSION = 1
+RELATED = ("duplicate", "republication")
+
+
+@dataclass(frozen=True, slots=True)
+class JobOptions:
+    """Everything that shapes a job's results (and what does not: jobs, engine, quiet)."""
+
+    inputs: Sequence[str]
+    out: str
+    fields: Fields = field(default_factory=Fields)
+    skip_invalid: bool = False
+    partition_size: int = 10_000
+    config: DetectorConfig = field(default_factory=DetectorConfig)
+
+    def fingerprint(self) -> str:
+        """A hash of the inputs (paths, sizes, modification times) and parameters."""
+        described = {
+            "version": STATE_VERSION,
+            "inputs": [_describe(path) for path in self.inputs],
+            "fields": self.fields.names(),
+            "skip_invalid": self.skip_invalid,
+            "partition_size": self.partition_size,
+            "config": self.config.fingerprint(),
+        }
+        return hashlib.sha256(dumps(described).encode()).hexdigest()[:16]
+
+
+def _describe(path: str) -> list[Any]:
+    if os.path.isdir(path):
+        files = sorted(p for p in Path(path).rglob("*") if p.is_file())
+        return [path, [[str(p), p.stat().st_size, p.stat().st_mtime_ns] for p in files]]
+    stat = os.stat(path)
+    return [path, stat.st_size, stat.st_mtime_ns]
+
+
+@dataclass(slots=True)
+class Summary:
+    """What the job found, for the one-screen summary and the report."""
+
+    articles: int = 0
+    invalid: int = 0
+    invalid_examples: list[str] = field(default_factory=list)
+    duplicate_ids: int = 0
+    duplicate_examples: list[str] = field(default_factory=list)
+    pairs: dict[str, int] = field(default_factory=dict)
+    clusters: int = 0
+    clustered: int = 0
+    copies: int = 0
+    repeats: int = 0
+    hot_buckets: int = 0
+    deduped: int = 0
+    seconds: dict[str, float] = field(default_factory=dict)
+    resumed: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in self.__slots__ if name != "seconds"}
+
+
+Progress = Callable[[str, int], Callable[[], None]]
+"""``progress(step, total)`` opens a progress display and returns its tick."""
+
+
+def run_job(
+    options: JobOptions,
+    executor: Executor,
+    progress: Progress,
+    say: Callable[[str], None],
+    *,
+    resume: bool = False,
+) -> Summary:
+    """Run a job, or with ``resume`` continue the one that stopped in ``options.out``;
+    ``say`` hears what it decides."""
+    check_inputs(options.inputs)
+    out = Path(options.out)
+    work = out / ".work"
+    state = _state(work)
+    summary = Summary()
+    key = options.fingerprint()
+    if resume and state is not None and state.get("read"):
+        if state.get("key") != key:
+            raise JobError(
+                f"the work in {work} was for other inputs or parameters; "
+                "run without --resume to start over"
+            )
+        say(f"resuming the job in {work}")
+        summary.resumed.append("read")
+    else:
+        if resume:
+            say(f"nothing finished to resume in {work}; starting from the beginning")
+        shutil.rmtree(work, ignore_errors=True)
+        state = _read(options, work, key, progress, summary)
+    read = state["read"]
+    summary.articles = read["articles"]
+    summary.invalid = read["invalid"]
+    summary.invalid_examples = read["invalid_examples"]
+    summary.duplicate_ids = read["duplicate_ids"]
+    summary.duplicate_examples = read["duplicate_examples"]
+    plan = Plan(
+        work=str(work.resolve()),
+        config=options.config,
+        partitions=read["partitions"],
+        partition_size=options.partition_size,
+        shard_bits=_shard_bits(summary.articles),
+    )
+    todo = [
+        Step("fingerprint", steps.fingerprint, _pending(plan, "fingerprint", ".keys.npy")),
+        Step("group", steps.group, _pending(plan, "group", ".json", plan.shards)),
+        Step("candidates", steps.find_candidates, _pending(plan, "candidates", ".pairs.npy")),
+        Step("verify", steps.verify, _pending(plan, "verify", ".jsonl")),
+    ]
+    totals = [plan.partitions, plan.shards, plan.partitions, plan.partitions]
+    for step, total in zip(todo, totals, strict=True):
+        if len(step.items) < total:
+            summary.resumed.append(f"{step.name} {total - len(step.items)}/{total}")
+    if summary.resumed[1:]:
+        say("already done: " + ", ".join(summary.resumed[1:]))
+    ticks = [
+        _LazyTick(progress, step.name, total, total - len(step.items))
+        for step, total in zip(todo, totals, strict=True)
+    ]
+    started = time.perf_counter()
+    executor.run(plan, todo, ticks)
+    summary.seconds["steps"] = time.perf_counter() - started
+    started = time.perf_counter()
+    write_outputs(plan, out, summary, progress)
+    summary.seconds["write"] = time.perf_counter() - started
+    return summary
+
+
+class _LazyTick:
+    """Opens a step's progress display at its first tick (after any resumed tasks)."""
+
+    def __init__(self, progress: Progress, step: str, total: int, done: int) -> None:
+        self._progress, self._step, self._total = progress, step, total
+        self._done = done
+        self._tick: Callable[[], None] | None = None
+
+    def __call__(self) -> None:
+        if self._tick is None:
+            self._tick = self._progress(self._step, self._total)
+            for _ in range(self._done):
+                self._tick()
+        self._tick()
+
+
+def _state(work: Path) -> dict[str, Any] | None:
+    try:
+        state: dict[str, Any] = json.loads((work / "state.json").read_bytes())
+    except (OSError, ValueError):
+        return None
+    return state
+
+
+def _pending(plan: Plan, step: str, suffix: str, count: int | None = None) -> list[int]:
+    total = plan.partitions if count is None else count
+    return [i for i in range(total) if not plan.path(step, i, suffix).exists()]
+
+
+def _shard_bits(articles: int) -> int:
+    """Key shards of about 8 million postings (an article has about 600)."""
+    postings = max(articles, 1) * 600
+    return max(2, int(np.ceil(np.log2(postings / 8e6))) if postings > 8e6 else 2)
+
+
+def _read(
+    options: JobOptions, work: Path, key: str, progress: Progress, summary: Summary
+) -> dict[str, Any]:
+    """The read step: the inputs into partitions, duplicate ids skipped (the first kept)."""
+    work.mkdir(parents=True, exist_ok=True)
+    stats = ReadStats()
+    seen: dict[str, str] = {}
+    duplicates, examples = 0, list[str]()
+    batch: list[Article] = []
+    partitions = 0
+    tick = progress("read", 0)
+    for item in read_articles(
+        options.inputs, options.fields, skip_invalid=options.skip_invalid, stats=stats
+    ):
+        where = str(item.location)
+        first = seen.setdefault(item.article.id, where)
+        if first != where:
+            duplicates += 1
+            if len(examples) < 5:
+                examples.append(f"{where}: id {item.article.id!r} already used by {first}")
+            continue
+        batch.append(item.article)
+        tick()
+        if len(batch) == options.partition_size:
+            steps.write_partition(str(work), partitions, batch)
+            partitions, batch = partitions + 1, []
+    if batch or partitions == 0:
+        steps.write_partition(str(work), partitions, batch)
+        partitions += 1
+    state = {
+        "key": key,
+        "read": {
+            "articles": len(seen),
+            "partitions": partitions,
+            "invalid": stats.invalid,
+            "invalid_examples": stats.examples,
+            "duplicate_ids": duplicates,
+            "duplicate_examples": examples,
+        },
+    }
+    write_atomically(work / "state.json", dumps(state).encode())
+    return state
+
+
+# outputs ---------------------------------------------------------------------------------
+
+
+def write_outputs(plan: Plan, out: Path, summary: Summary, progress: Progress) -> None:
+    """pairs, clusters, repeats, deduped and the report, from the work directory."""
+    from service.batch.report import render_report  # noqa: PLC0415  # matplotlib is slow to import
+
+    ids: list[str] = []
+    published: list[float | None] = []
+    sources: list[str | None] = []
+    for number in range(plan.partitions):
+        meta = steps.read_meta(plan, number)
+        ids += meta["ids"]
+        published += meta["published"]
+        sources += meta["sources"]
+    when = np.array([np.nan if p is None else p for p in published], dtype=np.float64)
+
+    rows = list(_verified(plan))
+    summary.pairs = dict(sorted(Counter(r["kind"] for r in rows).items()))
+    edges = np.array([[r["a"], r["b"]] for r in rows if r["kind"] in RELATED], dtype=np.int64)
+    found = clusters(len(ids), edges.reshape(-1, 2), when)
+    summary.clusters = len(found)
+    summary.clustered = sum(len(c.members) for c in found)
+    summary.copies = summary.clustered - summary.clusters
+    for shard in range(plan.shards):
+        group_summary = json.loads(plan.path("group", shard, ".json").read_bytes())
+        summary.hot_buckets += group_summary["hot_buckets"]
+
+    named_rows = [{**r, "a": ids[r["a"]], "b": ids[r["b"]]} for r in rows]
+    _write_lines(out / "pairs.jsonl", named_rows)
+    _write_lines(
+        out / "clusters.jsonl",
+        (
+            {"cluster": n, "original": ids[c.original], "members": [ids[m] for m in c.members]}
+            for n, c in enumerate(found, 1)
+        ),
+    )
+    repeats = b"".join(
+        plan.path("fingerprint", n, ".repeats.jsonl").read_bytes() for n in range(plan.partitions)
+    )
+    summary.repeats = repeats.count(b"\n")
+    write_atomically(out / "repeats.jsonl", repeats)
+    dropped = {m for c in found for m in c.members if m != c.original}
+    summary.deduped = _write_deduped(plan, out / "deduped.jsonl", dropped, progress)
+    sizes = [
+        pair
+        for n in range(plan.partitions)
+        for pair in json.loads(plan.path("fingerprint", n, ".sizes.json").read_bytes())
+    ]
+    html = render_report(
+        summary=summary,
+        rows=rows,
+        found=found,
+        ids=ids,
+        published=when,
+        sources=sources,
+        sizes=sizes,
+    )
+    write_atomically(out / "report.html", html.encode("utf-8"))
+
+
+def _verified(plan: Plan) -> Iterator[dict[str, Any]]:
+    for number in range(plan.partitions):
+        with plan.path("verify", number, ".jsonl").open("rb") as handle:
+            for line in handle:
+                yield json.loads(line)
+
+
+def _write_lines(path: Path, rows: Any) -> None:
+    write_atomically(path, lines_of(rows))
+
+
+def _write_deduped(plan: Plan, path: Path, dropped: set[int], progress: Progress) -> int:
+    tick = progress("write", plan.partitions)
+    kept = 0
+    temporary = path.with_name(path.name + ".tmp")
+    with temporary.open("wb") as handle:
+        for number in range(plan.partitions):
+            first = number * plan.partition_size
+            with plan.path("read", number, ".jsonl").open("rb") as lines:
+                for offset, line in enumerate(lines):
+                    if first + offset not in dropped:
+                        handle.write(line)
+                        kept += 1
+            tick()
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temporary, path)
+    return kept
+
+
+def print_summary(summary: Summary, out: str, stream: TextIO | None = None) -> None:
+    """The one-screen summary at the end of a job."""
+    n = max(summary.articles, 1)
+    pairs = ", ".join(f"{count:,} {kind}" for kind, count in summary.pairs.items()) or "none"
+    lines = [
+        f"redite dedupe: {summary.articles:,} articles"
+        + (f" ({summary.invalid:,} invalid records skipped)" if summary.invalid else "")
+        + (f" ({summary.duplicate_ids:,} duplicate ids skipped)" if summary.duplicate_ids else ""),
+        f"  related pairs:     {pairs}",
+        f"  clusters:          {summary.clusters:,} holding {summary.clustered:,} articles; "
+        f"{summary.copies:,} copies ({summary.copies / n:.1%} of the corpus)",
+        f"  internal repeats:  {summary.repeats:,} articles ({summary.repeats / n:.1%})",
+        f"  hot buckets:       {summary.hot_buckets:,} (over the cap, not expanded)",
+        f"  deduped corpus:    {summary.deduped:,} articles",
+        f"  time:              {sum(summary.seconds.values()):,.1f} s",
+        f"  written to {out}: pairs.jsonl clusters.jsonl repeats.jsonl deduped.jsonl report.html",
+    ]
+    for example in summary.invalid_examples[:3] + summary.duplicate_examples[:3]:
+        lines.append(f"  e.g. {example}")
+    print("\n".join(lines), file=stream or sys.stderr)
+
+
+__all__ = ["JobError", "JobOptions", "Summary", "print_summary", "run_job"]

@@ -1,0 +1,68 @@
+"""``redite dedupe`` on the command line: help, errors, summary, quiet."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from service.cli import cli
+
+TEXT = (
+    "Le vice-ministre russe de la Défense a annoncé mercredi que des navires de la "
+    "flottille de la Caspienne avaient tiré vingt-six missiles de croisière sur des "
+    "cibles en Syrie, toutes détruites selon lui."
+)
+
+
+def run(*args: str) -> Result:
+    return CliRunner().invoke(cli, ["dedupe", *args])
+
+
+def test_help_teaches_inputs_outputs_and_examples() -> None:
+    result = run("--help")
+    assert result.exit_code == 0
+    for needle in ("--id-field", "--skip-invalid", "--resume", "--engine", "pairs.jsonl",
+                   "report.html", ".jsonl.zst", "Example"):  # fmt: skip
+        assert needle in result.output
+
+
+def test_a_run_prints_a_one_screen_summary(tmp_path: Path) -> None:
+    rows = [{"id": "a", "text": TEXT}, {"id": "b", "text": "Titre\n\n" + TEXT}]
+    (tmp_path / "in.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    result = run("in.jsonl", "--out", "out", "--quiet", "--jobs", "1")
+    assert result.exit_code == 0, result.output
+    assert "2 articles" in result.output
+    assert "1 duplicate" in result.output
+    assert "1 copies" in result.output
+    assert "%|" not in result.output  # no progress bars when quiet
+    pair = json.loads((tmp_path / "out" / "pairs.jsonl").read_text())
+    assert (pair["a"], pair["b"], pair["kind"]) == ("a", "b", "duplicate")
+
+
+def test_a_bad_line_is_a_one_line_error_unless_skipped(tmp_path: Path) -> None:
+    (tmp_path / "in.jsonl").write_text('{"id": "a", "text": "Un."}\n{"id": "b"}\n')
+    result = run("in.jsonl", "--out", "out", "-q", "-j", "1")
+    assert result.exit_code == 1
+    assert result.output.strip() == ("Error: in.jsonl:2: missing field 'text' (or 'html')")
+    result = run("in.jsonl", "--out", "out", "-q", "-j", "1", "--skip-invalid")
+    assert result.exit_code == 0, result.output
+    assert "(1 invalid records skipped)" in result.output
+    assert "e.g. in.jsonl:2: missing field 'text'" in result.output
+
+
+def test_a_missing_input_is_a_clear_error() -> None:
+    result = run("missing.jsonl", "--out", "out")
+    assert result.exit_code == 1
+    assert "missing.jsonl: no such file or folder" in result.output
+
+
+@pytest.mark.slow
+def test_an_unreachable_scheduler_is_a_clear_error(tmp_path: Path) -> None:
+    (tmp_path / "in.jsonl").write_text('{"id": "a", "text": "Un."}\n')
+    result = run("in.jsonl", "--out", "out", "--engine", "dask", "--scheduler",
+                 "tcp://127.0.0.1:9")  # fmt: skip
+    assert result.exit_code == 1
+    assert "cannot reach the Dask scheduler at tcp://127.0.0.1:9" in result.output
