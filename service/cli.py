@@ -254,6 +254,19 @@ def serve(  # noqa: PLR0917  # one parameter per option
     is_flag=True,
     help="Continue the job that stopped in DIR, keeping the partitions it finished.",
 )
+@click.option(
+    "--against",
+    metavar="STORE",
+    default=None,
+    help="Also match every article against this index (sqlite:///FILE, redis://..., "
+    "redis+cluster://...): the archive of what was seen before.",
+)
+@click.option(
+    "--index",
+    "add_to_index",
+    is_flag=True,
+    help="With --against: add the corpus to that index once it has been matched.",
+)
 @click.option("--quiet", "-q", is_flag=True, help="No progress bars (the summary still prints).")
 def dedupe(  # noqa: PLR0917  # one parameter per option
     inputs: tuple[str, ...],
@@ -269,6 +282,8 @@ def dedupe(  # noqa: PLR0917  # one parameter per option
     scheduler: str | None,
     partition_size: int,
     resume: bool,
+    against: str | None,
+    add_to_index: bool,
     quiet: bool,
 ) -> None:
     """Dedupe a whole corpus: find every pair of articles that share text, group
@@ -296,12 +311,18 @@ def dedupe(  # noqa: PLR0917  # one parameter per option
       report.html     summary, plots, and who republishes whom
     The same inputs and options give byte-identical files.
 
+    The nightly job: with --against STORE every article is also matched against
+    an existing index (the one `redite serve` keeps), its matches go to
+    pairs.jsonl with "against": true, an article that copies an indexed one is
+    left out of deduped.jsonl, and --index then adds the corpus to that index.
+
     Example:
 
     \b
         redite dedupe crawl-2026-11-21.jsonl.zst --out dedupe/
         redite dedupe archive.parquet --id-field url --text-field body --out out/
         redite dedupe big.jsonl.gz --out out/ --resume          # after a stop
+        redite dedupe tonight.jsonl --out out/ --against redis://db:6379/0 --index
         redite dedupe big.jsonl.gz --out out/ --engine dask --scheduler tcp://sched:8786
     """
     from service.batch.cli import run_dedupe  # noqa: PLC0415  # keeps `redite --help` fast
@@ -323,6 +344,8 @@ def dedupe(  # noqa: PLR0917  # one parameter per option
             scheduler=scheduler,
             partition_size=partition_size,
             resume=resume,
+            against=against,
+            add_to_index=add_to_index,
             quiet=quiet,
         )
     except RediteError as error:

@@ -7,9 +7,16 @@ from collections.abc import Callable, Mapping, Sequence
 
 from tqdm import tqdm
 
-from service.batch.executors import DaskExecutor, Executor, LocalExecutor, default_jobs
+from service.batch.executors import (
+    DaskExecutor,
+    Executor,
+    JobError,
+    LocalExecutor,
+    default_jobs,
+)
 from service.batch.inputs import Fields
 from service.batch.job import JobOptions, print_summary, run_job
+from service.stores import check_url
 
 
 def run_dedupe(
@@ -23,15 +30,25 @@ def run_dedupe(
     scheduler: str | None,
     partition_size: int,
     resume: bool,
+    against: str | None,
+    add_to_index: bool,
     quiet: bool,
 ) -> None:
     """Run the job the command line describes and print its summary on stderr."""
+    if add_to_index and against is None:
+        raise JobError("--index needs --against STORE: the index to add the corpus to")
+    if against is not None:
+        path = check_url(against)
+        if path is not None:  # tasks may run elsewhere: name the file absolutely
+            against = f"sqlite:///{path.resolve()}"
     options = JobOptions(
         inputs=list(inputs),
         out=out,
         fields=Fields(**fields),
         skip_invalid=skip_invalid,
         partition_size=partition_size,
+        against=against,
+        index=add_to_index,
     )
     workers = jobs or default_jobs()
     executor: Executor = (

@@ -54,6 +54,10 @@ class JobOptions:
     skip_invalid: bool = False
     partition_size: int = 10_000
     config: DetectorConfig = field(default_factory=DetectorConfig)
+    against: str | None = None
+    """A store (URL) the corpus is also matched against: the archive."""
+    index: bool = False
+    """Add the corpus to ``against`` once it has been matched."""
 
     def fingerprint(self) -> str:
         """A hash of the inputs (paths, sizes, modification times) and parameters."""
@@ -64,6 +68,8 @@ class JobOptions:
             "skip_invalid": self.skip_invalid,
             "partition_size": self.partition_size,
             "config": self.config.fingerprint(),
+            "against": self.against,
+            "index": self.index,
         }
         return hashlib.sha256(dumps(described).encode()).hexdigest()[:16]
 
@@ -86,6 +92,7 @@ class Summary:
     duplicate_ids: int = 0
     duplicate_examples: list[str] = field(default_factory=list)
     pairs: dict[str, int] = field(default_factory=dict)
+    archive_pairs: dict[str, int] = field(default_factory=dict)
     clusters: int = 0
     clustered: int = 0
     copies: int = 0
@@ -144,6 +151,7 @@ def run_job(
         partitions=read["partitions"],
         partition_size=options.partition_size,
         shard_bits=_shard_bits(summary.articles),
+        against=options.against,
     )
     todo = [
         Step("fingerprint", steps.fingerprint, _pending(plan, "fingerprint", ".keys.npy")),
@@ -151,7 +159,11 @@ def run_job(
         Step("candidates", steps.find_candidates, _pending(plan, "candidates", ".pairs.npy")),
         Step("verify", steps.verify, _pending(plan, "verify", ".jsonl")),
     ]
-    totals = [plan.partitions, plan.shards, plan.partitions, plan.partitions]
+    if options.against is not None:
+        todo.append(Step("against", steps.match_against, _pending(plan, "against", ".jsonl")))
+    if options.index:
+        todo.append(Step("index", steps.index_into, _pending(plan, "index", ".done")))
+    totals = [plan.shards if step.name == "group" else plan.partitions for step in todo]
     for step, total in zip(todo, totals, strict=True):
         if len(step.items) < total:
             summary.resumed.append(f"{step.name} {total - len(step.items)}/{total}")
@@ -266,23 +278,42 @@ def write_outputs(plan: Plan, out: Path, summary: Summary, progress: Progress) -
         sources += meta["sources"]
     when = np.array([np.nan if p is None else p for p in published], dtype=np.float64)
 
-    rows = list(_verified(plan))
+    rows = list(_rows(plan, "verify"))
+    archive = list(_rows(plan, "against")) if plan.against is not None else []
     summary.pairs = dict(sorted(Counter(r["kind"] for r in rows).items()))
-    edges = np.array([[r["a"], r["b"]] for r in rows if r["kind"] in RELATED], dtype=np.int64)
-    found = clusters(len(ids), edges.reshape(-1, 2), when)
+    summary.archive_pairs = dict(sorted(Counter(r["kind"] for r in archive).items()))
+    graph = _Graph(ids, when, sources, archive)
+    edges = [graph.edge(r["a"], r["b"]) for r in rows if r["kind"] in RELATED]
+    edges += [graph.edge(r["a"], r["b"], archive=True) for r in archive if r["kind"] in RELATED]
+    found = clusters(len(graph.names), np.array(edges, dtype=np.int64).reshape(-1, 2), graph.when)
+    dropped = {  # corpus articles that copy an earlier one (in the corpus or the archive)
+        m - graph.first for c in found for m in c.members if m != c.original and m >= graph.first
+    }
     summary.clusters = len(found)
-    summary.clustered = sum(len(c.members) for c in found)
-    summary.copies = summary.clustered - summary.clusters
+    summary.clustered = sum(m >= graph.first for c in found for m in c.members)
+    summary.copies = len(dropped)
     for shard in range(plan.shards):
         group_summary = json.loads(plan.path("group", shard, ".json").read_bytes())
         summary.hot_buckets += group_summary["hot_buckets"]
 
-    named_rows = [{**r, "a": ids[r["a"]], "b": ids[r["b"]]} for r in rows]
-    _write_lines(out / "pairs.jsonl", named_rows)
+    named = [{**r, "a": ids[r["a"]], "b": ids[r["b"]]} for r in rows]
+    named += [
+        {
+            **{k: v for k, v in r.items() if not k.startswith("b_")},
+            "a": ids[r["a"]],
+            "against": True,
+        }
+        for r in archive
+    ]
+    _write_lines(out / "pairs.jsonl", named)
     _write_lines(
         out / "clusters.jsonl",
         (
-            {"cluster": n, "original": ids[c.original], "members": [ids[m] for m in c.members]}
+            {
+                "cluster": n,
+                "original": graph.names[c.original],
+                "members": [graph.names[m] for m in c.members],
+            }
             for n, c in enumerate(found, 1)
         ),
     )
@@ -291,7 +322,6 @@ def write_outputs(plan: Plan, out: Path, summary: Summary, progress: Progress) -
     )
     summary.repeats = repeats.count(b"\n")
     write_atomically(out / "repeats.jsonl", repeats)
-    dropped = {m for c in found for m in c.members if m != c.original}
     summary.deduped = _write_deduped(plan, out / "deduped.jsonl", dropped, progress)
     sizes = [
         pair
@@ -300,19 +330,55 @@ def write_outputs(plan: Plan, out: Path, summary: Summary, progress: Progress) -
     ]
     html = render_report(
         summary=summary,
-        rows=rows,
+        rows=rows + archive,
         found=found,
-        ids=ids,
-        published=when,
-        sources=sources,
+        ids=graph.names,
+        published=graph.when,
+        sources=graph.sources,
         sizes=sizes,
     )
     write_atomically(out / "report.html", html.encode("utf-8"))
 
 
-def _verified(plan: Plan) -> Iterator[dict[str, Any]]:
+class _Graph:
+    """Nodes of the clustering: the archive articles met (first: seen before the
+    corpus, ordered by id), then the corpus in input order."""
+
+    def __init__(
+        self,
+        ids: list[str],
+        when: np.ndarray[Any, np.dtype[np.float64]],
+        sources: list[str | None],
+        archive: list[dict[str, Any]],
+    ) -> None:
+        corpus = {article_id: n for n, article_id in enumerate(ids)} if archive else {}
+        seen: dict[str, dict[str, Any]] = {}
+        for row in archive:
+            if row["b"] not in corpus:  # an archive id the corpus has is that article
+                seen.setdefault(row["b"], row)
+        names = sorted(seen)
+        self.first = len(names)
+        self._corpus = corpus
+        self._archive = {name: n for n, name in enumerate(names)}
+        self.names = names + ids
+        dates = [seen[n]["b_published_at"] for n in names]
+        self.when = np.concatenate(
+            (np.array([np.nan if d is None else d for d in dates], dtype=np.float64), when)
+        )
+        self.sources = [seen[n]["b_source"] for n in names] + sources
+
+    def edge(self, a: int, b: int | str, *, archive: bool = False) -> tuple[int, int]:
+        if not archive:
+            return self.first + a, self.first + int(b)
+        name = str(b)
+        if name in self._corpus:
+            return self.first + a, self.first + self._corpus[name]
+        return self.first + a, self._archive[name]
+
+
+def _rows(plan: Plan, step: str) -> Iterator[dict[str, Any]]:
     for number in range(plan.partitions):
-        with plan.path("verify", number, ".jsonl").open("rb") as handle:
+        with plan.path(step, number, ".jsonl").open("rb") as handle:
             for line in handle:
                 yield json.loads(line)
 
@@ -340,15 +406,24 @@ def _write_deduped(plan: Plan, path: Path, dropped: set[int], progress: Progress
     return kept
 
 
+def _kinds(counts: dict[str, int]) -> str:
+    return ", ".join(f"{count:,} {kind}" for kind, count in counts.items()) or "none"
+
+
 def print_summary(summary: Summary, out: str, stream: TextIO | None = None) -> None:
     """The one-screen summary at the end of a job."""
     n = max(summary.articles, 1)
-    pairs = ", ".join(f"{count:,} {kind}" for kind, count in summary.pairs.items()) or "none"
+    pairs = _kinds(summary.pairs)
     lines = [
         f"redite dedupe: {summary.articles:,} articles"
         + (f" ({summary.invalid:,} invalid records skipped)" if summary.invalid else "")
         + (f" ({summary.duplicate_ids:,} duplicate ids skipped)" if summary.duplicate_ids else ""),
         f"  related pairs:     {pairs}",
+        *(
+            [f"  against the index: {_kinds(summary.archive_pairs)}"]
+            if summary.archive_pairs
+            else []
+        ),
         f"  clusters:          {summary.clusters:,} holding {summary.clustered:,} articles; "
         f"{summary.copies:,} copies ({summary.copies / n:.1%} of the corpus)",
         f"  internal repeats:  {summary.repeats:,} articles ({summary.repeats / n:.1%})",

@@ -48,6 +48,16 @@ def render_report(
         ("invalid records skipped", f"{summary.invalid:,}"),
         ("duplicate ids skipped", f"{summary.duplicate_ids:,}"),
         ("related pairs", ", ".join(f"{c:,} {k}" for k, c in summary.pairs.items()) or "none"),
+        *(
+            [
+                (
+                    "pairs with the index",
+                    ", ".join(f"{c:,} {k}" for k, c in summary.archive_pairs.items()),
+                )
+            ]
+            if summary.archive_pairs
+            else []
+        ),
         ("clusters", f"{summary.clusters:,} ({summary.clustered:,} articles)"),
         ("republication rate", f"{summary.copies / n:.2%} ({summary.copies:,} copies)"),
         ("internal repetition rate", f"{summary.repeats / n:.2%} ({summary.repeats:,} articles)"),

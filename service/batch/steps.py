@@ -23,6 +23,7 @@ tasks it finished. Articles are numbered in input order (their *ordinal*); parti
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 from collections import defaultdict
@@ -35,12 +36,14 @@ import numpy as np
 import numpy.typing as npt
 
 from detector.config import DetectorConfig
-from detector.matcher import candidates, common_units
-from detector.model import Article
+from detector.matcher import candidates, common_units, index_keys
+from detector.model import Article, Match
 from detector.prepare import Prepared, prepare_batch
 from detector.repeats import internal_repeats
 from detector.score import compare
+from service.matching import match
 from service.readers import Location, article_from_object
+from service.stores import open_store
 
 U32 = npt.NDArray[np.uint32]
 U64 = npt.NDArray[np.uint64]
@@ -59,6 +62,8 @@ class Plan:
     partitions: int
     partition_size: int
     shard_bits: int
+    against: str | None = None
+    """A store URL whose articles every article is also matched against."""
 
     @property
     def shards(self) -> int:
@@ -400,3 +405,82 @@ def _commons(plan: Plan, ordinals: Sequence[int]) -> dict[int, npt.NDArray[np.bo
             if owner in wanted:
                 found[owner] = packed[end - length : end]
     return found
+
+
+# against an archive ---------------------------------------------------------------------
+
+CONCURRENCY = 8
+"""Store requests in flight per task."""
+
+
+def match_against(plan: Plan, number: int) -> None:
+    """Each article of the partition matched against the store at ``plan.against``."""
+    assert plan.against is not None
+    articles = read_partition(plan, number)
+    first = number * plan.partition_size
+    found = asyncio.run(_match_all(plan.against, plan.config, articles))
+    rows = [
+        {
+            "a": first + offset,
+            "b": match.id,
+            "kind": match.kind,
+            "score": round(match.score, 4),
+            "a_coverage": round(match.query_coverage, 4),
+            "b_coverage": round(match.match_coverage, 4),
+            "passages": [
+                {
+                    "a_span": list(p.query_span),
+                    "b_span": list(p.match_span),
+                    "similarity": round(p.similarity, 4),
+                }
+                for p in match.passages
+            ],
+            "b_source": match.source,
+            "b_published_at": None
+            if match.published_at is None
+            else match.published_at.timestamp(),
+        }
+        for offset, matches in enumerate(found)
+        for match in sorted(matches, key=lambda m: m.id)
+    ]
+    write_atomically(plan.path("against", number, ".jsonl"), lines_of(rows))
+
+
+async def _match_all(
+    url: str, config: DetectorConfig, articles: Sequence[Article]
+) -> list[tuple[Match, ...]]:
+    store = open_store(url, config)
+    gate = asyncio.Semaphore(CONCURRENCY)
+
+    async def one(article: Article) -> tuple[Match, ...]:
+        async with gate:
+            return (await match(store, article, config)).report.matches
+
+    try:
+        return list(await asyncio.gather(*(one(a) for a in articles)))
+    finally:
+        await store.close()
+
+
+def index_into(plan: Plan, number: int) -> None:
+    """Add the partition's articles to the store at ``plan.against`` (upsert by id)."""
+    assert plan.against is not None
+    articles = read_partition(plan, number)
+    asyncio.run(_index_all(plan.against, plan.config, articles))
+    write_atomically(plan.path("index", number, ".done"), b"")
+
+
+async def _index_all(url: str, config: DetectorConfig, articles: Sequence[Article]) -> None:
+    store = open_store(url, config)
+    gate = asyncio.Semaphore(CONCURRENCY)
+
+    async def one(prepared: Prepared) -> None:
+        async with gate:
+            await store.upsert(prepared.article, index_keys(prepared))
+
+    try:
+        for start in range(0, len(articles), BATCH):
+            chunk = prepare_batch(articles[start : start + BATCH], config)
+            await asyncio.gather(*(one(p) for p in chunk))
+    finally:
+        await store.close()

@@ -43,13 +43,21 @@ def dedupe(
     *,
     partition_size: int = 50,
     resume: bool = False,
+    against: str | None = None,
+    index: bool = False,
     progress: Callable[[str, int], Callable[[], None]] = _silent,
     said: list[str] | None = None,
 ) -> Summary:
     executor = executor or LocalExecutor(1)
     try:
         return run_job(
-            JobOptions(inputs=inputs, out=str(out), partition_size=partition_size),
+            JobOptions(
+                inputs=inputs,
+                out=str(out),
+                partition_size=partition_size,
+                against=against,
+                index=index,
+            ),
             executor,
             progress,
             (said if said is not None else []).append,
@@ -202,3 +210,46 @@ def test_the_report_is_one_self_contained_page(
     assert "republication rate" in page
     assert "<script" not in page
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", page)  # nothing fetched
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "redis"])
+def test_tonight_against_everything_seen_before(
+    corpus: tuple[Path, list[Article]],
+    tmp_path: Path,
+    kind: str,
+    request: pytest.FixtureRequest,
+) -> None:
+    _, articles = corpus
+    nights = [articles[:80], articles[80:]]
+    for n, night in enumerate(nights):
+        (tmp_path / f"night{n}.jsonl").write_text(
+            "".join(json.dumps(a.to_json(), ensure_ascii=False) + "\n" for a in night),
+            encoding="utf-8",
+        )
+    if kind == "sqlite":
+        store = f"sqlite:///{tmp_path / 'index.db'}"
+    else:
+        store = request.getfixturevalue("fresh_redis_server").url
+    first = dedupe(["night0.jsonl"], tmp_path / "out0", against=store, index=True)
+    assert first.archive_pairs == {}
+    second = dedupe(["night1.jsonl"], tmp_path / "out1", against=store, index=True)
+
+    earlier = {a.id for a in nights[0]}
+    expected = {
+        (r.id, m.id)
+        for r in check_corpus(articles)
+        if r.id not in earlier
+        for m in r.matches
+        if m.id in earlier
+    }
+    rows = jsonl(tmp_path / "out1" / "pairs.jsonl")
+    against = {(r["a"], r["b"]) for r in rows if r.get("against")}
+    assert against == expected
+    assert sum(second.archive_pairs.values()) == len(expected)
+    clusters = jsonl(tmp_path / "out1" / "clusters.jsonl")
+    kept = {r["id"] for r in jsonl(tmp_path / "out1" / "deduped.jsonl")}
+    copies_of_the_past = {
+        m for c in clusters if c["original"] in earlier for m in c["members"] if m not in earlier
+    }
+    assert copies_of_the_past
+    assert not copies_of_the_past & kept
