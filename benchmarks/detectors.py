@@ -34,14 +34,23 @@ def char5(articles: Sequence[Article]) -> list[ArticleReport]:
     return baselines.char5_containment(articles)
 
 
+def dedupe(articles: Sequence[Article]) -> list[ArticleReport]:
+    """redite dedupe, the batch job, on the same articles."""
+    from benchmarks.dedupe import dedupe_reports  # noqa: PLC0415
+
+    return dedupe_reports(articles)
+
+
 DETECTORS: dict[str, Detector] = {
     "engine": engine,
+    "dedupe": dedupe,
     "textbook": textbook,
     "paragraph": paragraph,
     "char5": char5,
 }
 LABELS: dict[str, str] = {
     "engine": "redite engine (defaults)",
+    "dedupe": "redite dedupe, the batch job (defaults)",
     "textbook": "datasketch textbook: whole article, word 5-grams, LSH 0.5",
     "paragraph": "datasketch per paragraph: word 5-grams, LSH 0.5",
     "char5": "datasketch per paragraph: char 5-grams, LSH 0.3, containment 0.5",

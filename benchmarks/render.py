@@ -101,6 +101,9 @@ def _load_sections() -> None:
     register("service.json", "python -m benchmarks.service --out benchmarks/results/service.json")(
         _service
     )
+    register("dedupe.json", "python -m benchmarks.dedupe --out benchmarks/results/dedupe.json")(
+        _dedupe
+    )
 
 
 def _speed(result: dict[str, Any], context: Context) -> str:
@@ -119,6 +122,13 @@ def _service(result: dict[str, Any], context: Context) -> str:
     from benchmarks.render_service import render_markdown  # noqa: PLC0415
 
     return render_markdown(result)
+
+
+def _dedupe(result: dict[str, Any], context: Context) -> str:
+    from benchmarks.render_dedupe import render_markdown  # noqa: PLC0415
+
+    plot = context.results / "dedupe.png" if context.plots else None
+    return render_markdown(result, plot, context.link(context.results / "dedupe.png"))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

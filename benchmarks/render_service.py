@@ -126,30 +126,30 @@ def render_markdown(result: dict[str, Any]) -> str:
         "Reading:",
         "",
         "- **Ingest.** The store writes an article in two round trips; the second is one "
-        "Lua call that edits every bucket the article touches. Redis executes the writes "
-        "on one core, and that core is the limit: "
+        "Lua call that reads, edits and rewrites every bucket group the article touches. "
+        "Redis executes the writes on one core, and that core is the limit: "
         + (
             f"{calls['evalsha'] / 1000:.1f} ms of server time per call (an article's ~"
             f"{rd['paragraphs_per_article'] * 65:.0f} postings). "
             if "evalsha" in calls
             else "a few ms of server time per article. "
         )
-        + "The synthetic text, drawn from a small vocabulary, sends many postings into "
-        "buckets that exist already, which costs a read and a rewrite of the bucket each. "
-        f"Fifty times datasketch's session rate would be "
-        f"{50 * ds['session_paragraphs_per_s']:,.0f} paragraphs/s, well under a microsecond "
-        "of server time per posting: less than Redis spends on one HSET. The bulk endpoint "
-        "also matches every article before indexing it (verifying up to "
+        + f"Fifty times datasketch's session rate would be "
+        f"{50 * ds['session_paragraphs_per_s']:,.0f} paragraphs/s, under a microsecond of "
+        "server time per posting: less than Redis spends on one command. redite posts every "
+        "sentence-sized unit under every band (about 65 postings per paragraph against "
+        f"datasketch's {bands}), which is what finds a single reused sentence. The bulk "
+        "endpoint also matches every article before indexing it (verifying up to "
         "`max_candidates` = 100 texts), and that dominates its rate.",
         f"- **Memory.** A paragraph costs {_n(last['postings_bytes_per_paragraph'])} bytes of "
-        f"postings against datasketch's {_n(ds['bytes_per_paragraph'])}: redite posts every "
-        f"unit (about three per paragraph) under {bands} band keys, about 65 postings per "
-        f"paragraph against datasketch's {bands}, at about 15 bytes each against about 300. "
-        "Getting to a tenth would need about 9 bytes a posting: groups stored as sorted "
-        "strings of 4-byte article numbers instead of hashes of 8-byte handles (a layout "
-        "change, not made yet). At 100,000 paragraphs most of the 2^20 groups are nearly "
-        f"empty, and their fixed cost makes a paragraph cost "
-        f"{_n(first['postings_bytes_per_paragraph'])} bytes.",
+        f"postings against datasketch's {_n(ds['bytes_per_paragraph'])}: about 65 postings "
+        "of exactly 7 bytes (a 3-byte bucket field and a 4-byte handle, in plain strings of "
+        "many buckets), plus Redis's bookkeeping of about 130 bytes per group key spread over "
+        "the postings of each group. At 100,000 paragraphs most of the 2^20 groups hold few "
+        f"postings, and their fixed cost makes a paragraph cost "
+        f"{_n(first['postings_bytes_per_paragraph'])} bytes. The article records (compact "
+        f"JSON with the text) cost {_n(last['records_bytes_per_paragraph'])} bytes per "
+        "paragraph on top.",
         f"- **Latency.** At concurrency {crowd['concurrency']} both workers are saturated, "
         f"so a request waits for those ahead of it: {crowd['concurrency']} requests in "
         f"flight at {crowd['requests_per_s']:.0f} per second is {busy:,.0f} ms each on "

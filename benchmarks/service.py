@@ -468,6 +468,7 @@ def extrapolate(result: dict[str, Any], node_gib: float) -> dict[str, Any]:
 
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
+    commit = git_commit()  # the code measured: the run may outlast later commits
     config = DetectorConfig()
     with RedisServer() as server:  # Redis's default settings
         client = redis.Redis.from_url(server.url)
@@ -488,7 +489,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "command": "python -m benchmarks.service " + " ".join(sys.argv[1:]),
         "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "machine": machine(),
-        "commit": git_commit(),
+        "commit": commit,
         "redis": server_version(),
         "config": {"bands_rows": list(config.bands_rows()), "num_perm": config.num_perm},
         "workers": args.workers,

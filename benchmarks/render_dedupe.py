@@ -1,0 +1,141 @@
+"""The batch section of BENCHMARKS.md, from ``benchmarks/results/dedupe.json``."""
+
+from __future__ import annotations
+
+from itertools import pairwise
+from pathlib import Path
+from typing import Any
+
+
+def _met(ok: bool) -> str:
+    return "met" if ok else "**not met**"
+
+
+def _gib(value: float) -> str:
+    return f"{value / 2**30:.2f} GiB"
+
+
+def render_markdown(result: dict[str, Any], plot: Path | None = None, link: str = "") -> str:
+    """The section text; with ``plot``, also the growth plot (PNG) linked as ``link``."""
+    goals = result["targets"]
+    composed = result["accuracy"]["composed"]
+    engine, batch = composed["engine"], composed["dedupe"]
+    impresso = result["accuracy"]["impresso"]
+    scale = result["scale"]
+    largest = scale[-1]
+    ds = result["datasketch"]
+    m = result["machine"]
+    rows = [
+        ("composed: related-pair F1", f">= {goals['f1']}", batch["pairs"]["f1"],
+         batch["pairs"]["f1"] >= goals["f1"]),
+        ("composed: precision", f">= {goals['precision']}", batch["pairs"]["precision"],
+         batch["pairs"]["precision"] >= goals["precision"]),
+        ("composed: cluster ARI", f">= {goals['ari']}", batch["cluster_ari"],
+         batch["cluster_ari"] >= goals["ari"]),
+    ]  # fmt: skip
+    if "recall" in impresso.get("dedupe", {}):
+        recall = impresso["dedupe"]["recall"]
+        rows.append(("impresso: recall of passim pairs", f">= {goals['impresso_recall']}",
+                     recall, recall >= goals["impresso_recall"]))  # fmt: skip
+    if largest["articles"] >= 1_000_000:
+        rows += [
+            (f"{largest['articles']:,} articles: wall time", "<= 900 s", largest["seconds"],
+             largest["seconds"] <= goals["seconds_1m"]),
+            (f"{largest['articles']:,} articles: peak memory", "<= 6 GiB",
+             _gib(largest["peak_rss_bytes"]), largest["peak_rss_bytes"] <= 6 * 2**30),
+        ]  # fmt: skip
+    rows.append((f"{ds['articles']:,} articles: throughput / datasketch per-paragraph", ">= 5x",
+                 f"{result['datasketch_ratio']:.1f}x",
+                 result["datasketch_ratio"] >= goals["datasketch_ratio"]))  # fmt: skip
+    out = [
+        "## Batch job: redite dedupe",
+        "",
+        f"Command: `{result['command']}` ({result['date']}).",
+        "",
+        f"Machine: {m.get('cpu')}, {m.get('cores')} cores, {m.get('memory')}; Python "
+        f"{m.get('python')}; commit {result.get('commit')}. `redite dedupe` runs in a "
+        "subprocess with its default `--jobs` (every core); peak memory is the largest sum "
+        "of the resident memory of it and its workers, sampled every 0.2 s.",
+        "",
+        "### Targets",
+        "",
+        "| target | goal | measured |  |",
+        "| --- | ---: | ---: | ---: |",
+        *(f"| {name} | {goal} | {_fmt(value)} | {_met(ok)} |" for name, goal, value, ok in rows),
+        "",
+        f"### Accuracy ({result['accuracy']['corpus_articles']:,} composed articles)",
+        "",
+        "| detector | precision | recall | F1 | kind accuracy | cluster ARI | seconds |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for name, run in (("`redite check` (check_corpus)", engine), ("`redite dedupe`", batch)):
+        p = run["pairs"]
+        out.append(
+            f"| {name} | {p['precision']:.3f} | {p['recall']:.3f} | {p['f1']:.3f} | "
+            f"{p['kind']['accuracy']:.3f} | {run['cluster_ari']:.3f} | {run['seconds']} |"
+        )
+    if "recall" in impresso.get("dedupe", {}):
+        d = impresso["dedupe"]
+        out += [
+            "",
+            f"impresso through `redite dedupe`: recall {d['recall']:.3f}, silver precision "
+            f"{d['silver_precision']:.3f} (the engine's own figures are in the Accuracy section).",
+        ]
+    out += [
+        "",
+        "### Scale (generated corpora: about 3 KB an article, 4% republished with edits)",
+        "",
+        "| articles | MB | wall time | articles/s | peak memory | work dir | planted copies found "
+        "|",
+        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for s in scale:
+        out.append(
+            f"| {s['articles']:,} | {s['megabytes']:,.0f} | {s['seconds']:,.1f} s | "
+            f"{s['articles_per_s']:,.0f} | {_gib(s['peak_rss_bytes'])} | "
+            f"{_gib(s['work_dir_bytes'])} | {s['planted']['found']:,} / "
+            f"{s['planted']['planted']:,} |"
+        )
+    for small, big in pairwise(scale):
+        factor = big["articles"] / small["articles"]
+        out.append(
+            f"\nFrom {small['articles']:,} to {big['articles']:,} articles ({factor:.0f}x): "
+            f"wall time x{big['seconds'] / small['seconds']:.1f}, peak memory "
+            f"x{big['peak_rss_bytes'] / small['peak_rss_bytes']:.1f}."
+        )
+    out += [
+        "",
+        f"datasketch's per-paragraph recipe (word 5-grams, 128 permutations, MinHashLSH at "
+        f"0.5, one process) on the same {ds['articles']:,} articles: {ds['seconds']:,.1f} s, "
+        f"{ds['articles_per_s']:,.0f} articles/s, peak {_gib(ds['peak_rss_bytes'])}; "
+        f"redite dedupe is {result['datasketch_ratio']:.1f}x its throughput.",
+    ]
+    if plot is not None:
+        _plot(scale, plot)
+        out += ["", f"![wall time and peak memory by corpus size]({link})"]
+    return "\n".join(out)
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:,.3f}" if value < 10 else f"{value:,.0f}"
+    return str(value)
+
+
+def _plot(scale: list[dict[str, Any]], path: Path) -> None:
+    import matplotlib as mpl  # noqa: PLC0415
+
+    mpl.use("Agg")
+    import matplotlib.pyplot as plt  # noqa: PLC0415
+
+    sizes = [s["articles"] for s in scale]
+    figure, (left, right) = plt.subplots(1, 2, figsize=(9, 3.2))
+    left.loglog(sizes, [s["seconds"] for s in scale], "o-")
+    left.set_xlabel("articles")
+    left.set_ylabel("wall time (s)")
+    right.loglog(sizes, [s["peak_rss_bytes"] / 2**30 for s in scale], "o-", color="#dd8452")
+    right.set_xlabel("articles")
+    right.set_ylabel("peak memory (GiB)")
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
