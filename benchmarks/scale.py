@@ -1,9 +1,10 @@
 """Large generated corpora for the batch benchmark: many unrelated articles of about
 3 KB, a few percent of them republished (with light edits) by other outlets.
 
-The text is pseudo-French drawn from a vocabulary of 40,000 made-up words with Zipf
-frequencies and the usual function words, so that unrelated articles share about as
-many character 5-grams as real ones do (a small vocabulary would relate everything to
+The text is pseudo-French: 60,000 made-up content words and about 150 French function
+words, with Zipf frequencies whose head is flattened as in news text (no content word
+above about 0.3% of running words), so that unrelated articles share about as many
+character 5-grams as real ones do (a small vocabulary relates everything to
 everything). Copies keep their original's paragraphs with a few words replaced, now
 and then a paragraph dropped or a local one added, and a later publication time.
 
@@ -61,12 +62,97 @@ _FUNCTION_WORDS = (
     "avant",
     "lors",
     "entre",
+    "nous",
+    "vous",
+    "ils",
+    "elles",
+    "on",
+    "leur",
+    "leurs",
+    "cette",
+    "ces",
+    "cet",
+    "y",
+    "dont",
+    "lui",
+    "sans",
+    "sous",
+    "vers",
+    "chez",
+    "depuis",
+    "pendant",
+    "contre",
+    "alors",
+    "aussi",
+    "encore",
+    "deja",
+    "tres",
+    "bien",
+    "tout",
+    "tous",
+    "toute",
+    "toutes",
+    "autre",
+    "autres",
+    "meme",
+    "ainsi",
+    "donc",
+    "car",
+    "puis",
+    "quand",
+    "si",
+    "avoir",
+    "etre",
+    "fait",
+    "faire",
+    "peut",
+    "doit",
+    "ont",
+    "avait",
+    "etait",
+    "sera",
+    "seront",
+    "cela",
+    "celui",
+    "celle",
+    "ceux",
+    "quelque",
+    "chaque",
+    "plusieurs",
+    "certains",
+    "hier",
+    "demain",
+    "aujourd",
+    "notamment",
+    "toutefois",
+    "cependant",
+    "egalement",
+    "desormais",
+    "enfin",
+    "surtout",
+    "tandis",
+    "jusqu",
+    "afin",
+    "pres",
+    "loin",
+    "haut",
+    "bas",
+    "grand",
+    "grande",
+    "petit",
+    "petite",
+    "nouveau",
+    "nouvelle",
+    "premier",
+    "premiere",
+    "dernier",
+    "derniere",
 )
 _ONSETS = ["", "b", "c", "d", "f", "g", "j", "l", "m", "n", "p", "r", "s", "t", "v",
            "ch", "br", "cr", "dr", "fr", "gr", "pl", "pr", "tr", "qu"]  # fmt: skip
 _VOWELS = ["a", "e", "i", "o", "u", "é", "ou", "ai", "ei", "au", "on", "an", "in", "eu"]
 _CODAS = ["", "", "", "r", "s", "l", "n", "t", "x"]
-VOCABULARY = 40_000
+VOCABULARY = 60_000
 TARGET_CHARS = 3000
 SOURCES = 40
 
@@ -101,10 +187,12 @@ class _Writer:
         self.rng = np.random.default_rng(params.seed)
         content = vocabulary(self.rng)
         self.words = np.array([*_FUNCTION_WORDS, *content], dtype=object)
-        ranks = np.arange(1, len(content) + 1, dtype=np.float64)
-        content_p = 1.0 / ranks
-        content_p *= 0.55 / content_p.sum()  # content words: 55% of running words
-        function_p = np.full(len(_FUNCTION_WORDS), 0.45 / len(_FUNCTION_WORDS))
+        # Zipf with a flattened head, as in news text: no content word above ~0.3% of
+        # running words; function words 40% of them, the commonest about 4%.
+        content_p = 1.0 / np.arange(100, len(content) + 100, dtype=np.float64)
+        content_p *= 0.6 / content_p.sum()
+        function_p = 1.0 / np.arange(2, len(_FUNCTION_WORDS) + 2, dtype=np.float64)
+        function_p *= 0.4 / function_p.sum()
         self.cumulative = np.cumsum(np.concatenate((function_p, content_p)))
         self.cumulative[-1] = 1.0
 
@@ -113,7 +201,7 @@ class _Writer:
         return list(self.words[picks])
 
     def sentence(self) -> str:
-        words = self.draw(int(self.rng.integers(8, 26)))
+        words = self.draw(int(self.rng.integers(10, 31)))
         text = " ".join(words)
         return text[0].upper() + text[1:] + "."
 

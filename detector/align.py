@@ -9,9 +9,7 @@ folded stream, and the aligned regions are chained into passages.
 from __future__ import annotations
 
 import re
-from collections import Counter
 from dataclasses import dataclass
-from itertools import combinations, pairwise
 
 import numpy as np
 from rapidfuzz.distance import LCSseq
@@ -63,21 +61,39 @@ def unit_pairs(a: Prepared, b: Prepared | None, config: DetectorConfig) -> list[
     """
     if b is not None:
         return _cross_pairs(a, b, config)
-    a_index, a_sizes = a.shingle_index
-    shared: Counter[tuple[int, int]] = Counter()
-    for a_units in a_index.values():
-        if len(a_units) < 2:
-            continue
-        if len(a_units) <= _FULL_JOIN:
-            shared.update(combinations(a_units, 2))
-        else:
-            shared.update(pairwise(a_units))
-    return sorted(
-        (i, j)
-        for (i, j), count in shared.items()
-        if count >= min(_MIN_SHARED, a_sizes[i], a_sizes[j])
-        and count >= config.verify_containment * min(a_sizes[i], a_sizes[j])
+    return _self_pairs(a, config)
+
+
+def _self_pairs(a: Prepared, config: DetectorConfig) -> list[tuple[int, int]]:
+    """:func:`unit_pairs` of a text with itself, vectorised: each run of units holding
+    one hash gives all its pairs ``i < j`` (at most ``_FULL_JOIN`` units) or the pairs
+    of neighbours in it (more)."""
+    hashes, units = a.shingles_by_hash
+    rows = hashes.shape[0]
+    if rows < 2:
+        return []
+    first = np.ones(rows, dtype=bool)
+    first[1:] = hashes[1:] != hashes[:-1]
+    run_id = np.cumsum(first) - 1
+    run_start = np.flatnonzero(first)
+    run_end = np.append(run_start[1:], rows)[run_id]  # per row: the end of its run
+    run_length = (run_end - run_start[run_id]).astype(np.int64)
+    position = np.arange(rows, dtype=np.int64)
+    # Each row meets the rows after it in its run: all of them, or the next one.
+    stop = np.where(run_length <= _FULL_JOIN, run_end, np.minimum(position + 2, run_end))
+    later, row = _ranges(position + 1, stop)
+    if later.shape[0] == 0:
+        return []
+    sizes = a.unit_shingles[2]
+    count = int(sizes.shape[0])
+    codes = units[row].astype(np.int64) * count + units[later]
+    pairs, shared = np.unique(codes, return_counts=True)
+    i, j = pairs // count, pairs % count
+    smaller = np.minimum(sizes[i], sizes[j])
+    keep = (shared >= np.minimum(smaller, _MIN_SHARED)) & (
+        shared >= config.verify_containment * smaller
     )
+    return list(zip(i[keep].tolist(), j[keep].tolist(), strict=True))
 
 
 def _cross_pairs(a: Prepared, b: Prepared, config: DetectorConfig) -> list[tuple[int, int]]:

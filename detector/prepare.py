@@ -68,23 +68,6 @@ class Prepared:
         order = np.argsort(hashes, kind="stable")
         return hashes[order], unit[order]
 
-    @cached_property
-    def shingle_index(self) -> tuple[dict[int, list[int]], list[int]]:
-        """Each distinct shingle hash mapped to the units holding it, and unit sizes.
-
-        Plain dicts and sets: comparing two short articles is dominated by per-call
-        overhead, which numpy's set routines pay many times over.
-        """
-        hashes, unit, sizes = self.unit_shingles
-        index: dict[int, list[int]] = {}
-        for h, u in zip(hashes.tolist(), unit.tolist(), strict=True):
-            held = index.get(h)
-            if held is None:
-                index[h] = [u]
-            else:
-                held.append(u)
-        return index, sizes.tolist()
-
     def lookup_keys(self) -> U64:
         """The distinct band keys of the indexable units: what a store must look up."""
         return np.unique(self.keys[self.indexable].ravel())

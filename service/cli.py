@@ -245,7 +245,7 @@ def serve(  # noqa: PLR0917  # one parameter per option
 @click.option(
     "--partition-size",
     type=click.IntRange(1, 10_000_000),
-    default=10_000,
+    default=2_000,
     show_default=True,
     help="Articles per partition: the unit of work, of memory and of --resume.",
 )

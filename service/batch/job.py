@@ -52,7 +52,7 @@ class JobOptions:
     out: str
     fields: Fields = field(default_factory=Fields)
     skip_invalid: bool = False
-    partition_size: int = 10_000
+    partition_size: int = 2_000
     config: DetectorConfig = field(default_factory=DetectorConfig)
     against: str | None = None
     """A store (URL) the corpus is also matched against: the archive."""

@@ -26,9 +26,10 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -36,9 +37,9 @@ import numpy as np
 import numpy.typing as npt
 
 from detector.config import DetectorConfig
-from detector.matcher import candidates, common_units, index_keys
+from detector.matcher import index_keys
 from detector.model import Article, Match
-from detector.prepare import Prepared, prepare_batch
+from detector.prepare import Prepared, _ranges, prepare_batch
 from detector.repeats import internal_repeats
 from detector.score import compare
 from service.matching import match
@@ -154,11 +155,15 @@ def read_meta(plan: Plan, number: int) -> dict[str, list[Any]]:
 
 
 def fingerprint(plan: Plan, number: int) -> None:
-    """Postings (band key, ordinal) of a partition, and its articles' internal repeats."""
+    """Postings (band key, ordinal) of a partition, the band keys of each unit, and the
+    articles' internal repeats."""
     articles = read_partition(plan, number)
     first = number * plan.partition_size
     keys: list[U64] = []
     owners: list[U32] = []
+    unit_keys: list[U64] = []
+    unit_owner: list[U32] = []
+    unit_indexable: list[npt.NDArray[np.bool_]] = []
     repeats: list[dict[str, Any]] = []
     sizes: list[list[int]] = []
     for start in range(0, len(articles), BATCH):
@@ -168,34 +173,48 @@ def fingerprint(plan: Plan, number: int) -> None:
             own = prepared.lookup_keys()
             keys.append(own)
             owners.append(np.full(own.shape[0], first + offset, dtype=np.uint32))
+            unit_keys.append(prepared.keys)
+            unit_owner.append(np.full(prepared.keys.shape[0], first + offset, dtype=np.uint32))
+            unit_indexable.append(prepared.indexable)
             found = internal_repeats(prepared, plan.config)
             if found.spans:
                 repeats.append({"id": prepared.article.id, **found.to_json()})
             sizes.append([len(prepared.paragraphs), prepared.body_chars])
-    all_keys = np.concatenate(keys) if keys else np.zeros(0, dtype=np.uint64)
-    all_owners = np.concatenate(owners) if owners else np.zeros(0, dtype=np.uint32)
+    bands = plan.config.bands_rows()[0]
+    all_keys = _joined(keys, np.uint64)
     order = np.argsort(all_keys, kind="stable")  # equal keys stay in ordinal order
-    save_array(plan.path("fingerprint", number, ".ords.npy"), all_owners[order])
+    save_array(plan.path("fingerprint", number, ".ords.npy"), _joined(owners, np.uint32)[order])
+    save_array(
+        plan.path("fingerprint", number, ".unit_keys.npy"),
+        np.concatenate(unit_keys) if unit_keys else np.zeros((0, bands), dtype=np.uint64),
+    )
+    save_array(plan.path("fingerprint", number, ".unit_owner.npy"), _joined(unit_owner, np.uint32))
+    save_array(
+        plan.path("fingerprint", number, ".unit_indexable.npy"), _joined(unit_indexable, np.bool_)
+    )
     write_atomically(plan.path("fingerprint", number, ".repeats.jsonl"), lines_of(repeats))
     write_atomically(plan.path("fingerprint", number, ".sizes.json"), dumps(sizes).encode())
     save_array(plan.path("fingerprint", number, ".keys.npy"), all_keys[order])  # last: done
+
+
+def _joined(parts: Sequence[npt.NDArray[Any]], dtype: Any) -> npt.NDArray[Any]:
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=dtype)
 
 
 # group -----------------------------------------------------------------------------------
 
 
 def group(plan: Plan, shard: int) -> None:
-    """The shared buckets of one shard of the key space (see the module docstring)."""
+    """One shard of the whole corpus's index: its postings sorted by key, then ordinal,
+    so that a bucket is a run that a binary search finds."""
     shift = 64 - plan.shard_bits
     bounds = np.array([shard << shift, ((shard + 1) << shift) - 1], dtype=np.uint64)
     keys_parts, ords_parts = [], []
     for number in range(plan.partitions):
         keys = np.load(plan.path("fingerprint", number, ".keys.npy"), mmap_mode="r")
         ords = np.load(plan.path("fingerprint", number, ".ords.npy"), mmap_mode="r")
-        low, high = (
-            np.searchsorted(keys, bounds, side="left")[0],
-            np.searchsorted(keys, bounds[1], side="right"),
-        )
+        low = int(np.searchsorted(keys, bounds[0], side="left"))
+        high = int(np.searchsorted(keys, bounds[1], side="right"))
         keys_parts.append(np.asarray(keys[low:high]))
         ords_parts.append(np.asarray(ords[low:high]))
     keys = np.concatenate(keys_parts)
@@ -204,140 +223,159 @@ def group(plan: Plan, shard: int) -> None:
     keys, ords = keys[order], ords[order]
     starts = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1])))
     sizes = np.diff(np.append(starts, keys.shape[0]))
-    shared = sizes >= 2
     hot = sizes > plan.config.hot_bucket_cap
-    pair_a, pair_b, pair_key = _pairs_within(
-        ords, keys, starts[shared & ~hot], sizes[shared & ~hot]
-    )
-    hot_members = np.concatenate(
-        [
-            np.arange(s, s + n)
-            for s, n in zip(starts[hot].tolist(), sizes[hot].tolist(), strict=True)
-        ]
-        or [np.zeros(0, dtype=np.int64)]
-    )
-    _save_by_owner(plan, "pairs", shard, pair_a, {"b": pair_b, "key": pair_key})
-    _save_by_owner(plan, "hot", shard, ords[hot_members], {"key": keys[hot_members]})
     summary = {
         "postings": int(keys.shape[0]),
         "buckets": int(starts.shape[0]),
-        "shared_buckets": int(shared.sum()),
+        "shared_buckets": int((sizes >= 2).sum()),
         "hot_buckets": int(hot.sum()),
         "hot_postings": int(sizes[hot].sum()),
-        "pair_rows": int(pair_a.shape[0]),
+        "largest_bucket": int(sizes.max()) if sizes.shape[0] else 0,
     }
-    write_atomically(plan.path("group", shard, ".json"), dumps(summary).encode())
-
-
-def _pairs_within(ords: U32, keys: U64, starts: I64, sizes: I64) -> tuple[U32, U32, U64]:
-    """Every ordered pair ``(a, b)``, ``a != b``, of members of each bucket, with its key."""
-    member_start = np.repeat(starts, sizes)  # per member of a shared bucket: its bucket
-    member_size = np.repeat(sizes, sizes)
-    member = member_start + (
-        np.arange(member_start.shape[0]) - np.repeat(np.cumsum(sizes) - sizes, sizes)
-    )
-    a = np.repeat(member, member_size)
-    first = np.repeat(member_start, member_size)
-    within = np.arange(a.shape[0]) - np.repeat(np.cumsum(member_size) - member_size, member_size)
-    b = first + within
-    keep = a != b
-    return ords[a[keep]], ords[b[keep]], keys[a[keep]]
-
-
-def _save_by_owner(
-    plan: Plan, kind: str, shard: int, owners: U32, columns: dict[str, npt.NDArray[Any]]
-) -> None:
-    """Rows sorted by owner, and where each partition's rows start."""
-    order = np.argsort(owners, kind="stable")
-    bounds = np.searchsorted(
-        owners[order], np.arange(plan.partitions + 1, dtype=np.int64) * plan.partition_size
-    )
-    save_array(plan.path("group", shard, f".{kind}.bounds.npy"), bounds.astype(np.int64))
-    save_array(plan.path("group", shard, f".{kind}.a.npy"), owners[order])
-    for name, column in columns.items():
-        save_array(plan.path("group", shard, f".{kind}.{name}.npy"), column[order])
-
-
-def _owned(plan: Plan, kind: str, number: int, names: Sequence[str]) -> list[npt.NDArray[Any]]:
-    """The rows of every shard owned by partition ``number``: one array per column."""
-    parts: dict[str, list[npt.NDArray[Any]]] = defaultdict(list)
-    for shard in range(plan.shards):
-        bounds = np.load(plan.path("group", shard, f".{kind}.bounds.npy"))
-        low, high = int(bounds[number]), int(bounds[number + 1])
-        for name in ("a", *names):
-            column = np.load(plan.path("group", shard, f".{kind}.{name}.npy"), mmap_mode="r")
-            parts[name].append(np.asarray(column[low:high]))
-    return [np.concatenate(parts[name]) for name in ("a", *names)]
+    save_array(plan.path("group", shard, ".ords.npy"), ords)
+    save_array(plan.path("group", shard, ".keys.npy"), keys)
+    write_atomically(plan.path("group", shard, ".json"), dumps(summary).encode())  # last
 
 
 # candidates ------------------------------------------------------------------------------
 
-
-def name(ordinal: int) -> str:
-    """An ordinal as the id the engine sees: zero-padded, so ids sort as ordinals do."""
-    return f"{ordinal:010d}"
+CHUNK = 256
+"""Articles whose candidates are worked out together (bounds a task's memory)."""
 
 
 def find_candidates(plan: Plan, number: int) -> None:
-    """Candidate pairs of the partition's articles, and their common units."""
-    a, b, key = _owned(plan, "pairs", number, ("b", "key"))
-    hot_a, hot_key = _owned(plan, "hot", number, ("key",))
+    """Candidate pairs of the partition's articles, and every unit's *common* flag.
+
+    For a chunk of articles at a time, every band key of every unit is looked up in the
+    shards, as a store lookup of the article's keys would be, and the engine's rules are
+    applied to what is found, vectorised (see :func:`detector.matcher.candidates`):
+
+    - a unit is common when more than ``common_df`` articles (itself included) share one
+      of its buckets, or when one of its buckets is hot;
+    - each other article met through a unit votes once for that unit, through buckets
+      of at most ``hot_bucket_cap`` articles; votes through common units count only when
+      they cover ``republication_coverage`` of the article's indexable units;
+    - the ``max_candidates`` with the most votes are kept, the first seen among equals.
+    """
+    owner = np.load(plan.path("fingerprint", number, ".unit_owner.npy"))
+    unit_keys = np.load(plan.path("fingerprint", number, ".unit_keys.npy"))
+    indexable = np.load(plan.path("fingerprint", number, ".unit_indexable.npy"))
+    shards = _Shards(plan)
     first = number * plan.partition_size
-    involved = np.union1d(a, hot_a).astype(np.int64)
-    rows: dict[int, dict[int, list[str]]] = defaultdict(lambda: defaultdict(list))
-    for owner, other, k in zip(a.tolist(), b.tolist(), key.tolist(), strict=True):
-        rows[owner][k].append(name(other))
-    placeholder = [f"~{i}" for i in range(plan.config.hot_bucket_cap + 1)]
-    hot: dict[int, list[int]] = defaultdict(list)
-    for owner, k in zip(hot_a.tolist(), hot_key.tolist(), strict=True):
-        hot[owner].append(k)
-    pairs: list[tuple[int, int]] = []
-    commons: dict[int, npt.NDArray[np.bool_]] = {}
-    positions = (involved - first).tolist()
-    for start in range(0, len(positions), BATCH):
-        chunk = positions[start : start + BATCH]
-        named = [
-            replace(article, id=name(first + position))  # the id ``candidates`` leaves out
-            for position, article in zip(chunk, read_partition(plan, number, chunk), strict=True)
-        ]
-        for position, prepared in zip(chunk, prepare_batch(named, plan.config), strict=True):
-            ordinal = first + position
-            hits = _hits(
-                prepared, ordinal, rows.get(ordinal, {}), hot.get(ordinal, []), placeholder
+    cuts = np.searchsorted(owner, np.arange(first, first + plan.partition_size + CHUNK, CHUNK))
+    pairs: list[npt.NDArray[np.uint32]] = []
+    common: list[npt.NDArray[np.bool_]] = []
+    for low, high in pairwise(cuts.tolist()):
+        if high > low:
+            found, flags = _chunk_candidates(
+                plan, shards, owner[low:high], unit_keys[low:high], indexable[low:high]
             )
-            common = common_units(prepared, hits, plan.config)
-            commons[ordinal] = common
-            for other in candidates(prepared, hits, plan.config, common):
-                o = int(other)
-                pairs.append((min(ordinal, o), max(ordinal, o)))
-    found = np.array(sorted(set(pairs)), dtype=np.uint32).reshape(-1, 2)
-    owners = np.array(sorted(commons), dtype=np.uint32)
-    flags = [commons[o] for o in owners.tolist()]
-    lengths = np.array([f.shape[0] for f in flags], dtype=np.int64)
-    packed = np.concatenate(flags) if flags else np.zeros(0, dtype=bool)
-    save_array(plan.path("candidates", number, ".common_ords.npy"), owners)
-    save_array(plan.path("candidates", number, ".common_lengths.npy"), lengths)
-    save_array(plan.path("candidates", number, ".common.npy"), packed)
-    save_array(plan.path("candidates", number, ".pairs.npy"), found)  # last: done
+            pairs.append(found)
+            common.append(flags)
+    found = np.unique(np.concatenate(pairs), axis=0) if pairs else np.zeros((0, 2), np.uint32)
+    save_array(plan.path("candidates", number, ".common.npy"), _joined(common, np.bool_))
+    save_array(plan.path("candidates", number, ".pairs.npy"), found.astype(np.uint32))  # last
 
 
-def _hits(
-    prepared: Prepared,
-    ordinal: int,
-    shared: dict[int, list[str]],
-    hot: Sequence[int],
-    placeholder: list[str],
-) -> dict[int, list[str]]:
-    """What a lookup of the article's keys in an index of the whole corpus returns: the
-    article itself in each of its buckets, the others sharing one, and for a hot bucket
-    more than the cap (whose members no step uses)."""
-    me = name(ordinal)
-    hits = {int(k): [me] for k in prepared.lookup_keys().tolist()}
-    for k, others in shared.items():
-        hits[k] = sorted([me, *others])
-    for k in hot:
-        hits[k] = placeholder
-    return hits
+class _Shards:
+    """The group step's sorted shards, opened as memory maps on first use."""
+
+    def __init__(self, plan: Plan) -> None:
+        self.plan = plan
+        self.shift = np.uint64(64 - plan.shard_bits)
+        self._open: dict[int, tuple[U64, U32]] = {}
+
+    def get(self, shard: int) -> tuple[U64, U32]:
+        if shard not in self._open:
+            keys = np.load(self.plan.path("group", shard, ".keys.npy"), mmap_mode="r")
+            ords = np.load(self.plan.path("group", shard, ".ords.npy"), mmap_mode="r")
+            self._open[shard] = (keys, ords)
+        return self._open[shard]
+
+    def buckets(self, keys: U64) -> tuple[I64, I64, U32]:
+        """For each key: its bucket's size, and the members of the buckets of at most
+        ``hot_bucket_cap`` articles as ``(row, ordinal)`` with ``row`` the key's index."""
+        sizes = np.zeros(keys.shape[0], dtype=np.int64)
+        rows: list[I64] = []
+        members: list[U32] = []
+        shard_of = (keys >> self.shift).astype(np.int64)
+        for shard in np.unique(shard_of).tolist():
+            where = np.flatnonzero(shard_of == shard)
+            shard_keys, shard_ords = self.get(shard)
+            low = np.searchsorted(shard_keys, keys[where], side="left")
+            high = np.searchsorted(shard_keys, keys[where], side="right")
+            sizes[where] = high - low
+            small = (high - low) <= self.plan.config.hot_bucket_cap
+            at, row = _ranges(low[small], high[small])
+            rows.append(where[small][row])
+            members.append(np.asarray(shard_ords[at]))
+        return sizes, _joined(rows, np.int64), _joined(members, np.uint32)
+
+
+def _chunk_candidates(
+    plan: Plan,
+    shards: _Shards,
+    owner: U32,
+    unit_keys: U64,
+    indexable: npt.NDArray[np.bool_],
+) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.bool_]]:
+    """Candidate pairs ``(smaller, larger)`` of one chunk, and its units' common flags."""
+    config = plan.config
+    units, bands = unit_keys.shape
+    if units == 0:
+        return np.zeros((0, 2), np.uint32), np.zeros(0, dtype=bool)
+    key_unit = np.repeat(np.arange(units, dtype=np.int64), bands)
+    keys = unit_keys.ravel()
+    # Only the article's own lookup keys (those of its indexable units) were looked up.
+    own = _records(np.repeat(owner[indexable], bands), unit_keys[indexable].ravel())
+    looked = np.isin(_records(owner[key_unit], keys), own)
+    key_unit, keys = key_unit[looked], keys[looked]
+    sizes, rows, members = shards.buckets(keys)
+    hot = np.zeros(units, dtype=bool)
+    hot[key_unit[sizes > config.hot_bucket_cap]] = True
+    # Distinct (unit, member) pairs: the unit's neighbours, itself included.
+    codes = np.unique((key_unit[rows].astype(np.uint64) << np.uint64(32)) | members)
+    unit_of = (codes >> np.uint64(32)).astype(np.int64)
+    member = (codes & np.uint64(0xFFFFFFFF)).astype(np.int64)
+    frequency = np.bincount(unit_of, minlength=units)
+    common = hot | (frequency > config.common_df)
+    # Votes: each unit of an article votes once for each other article it meets.
+    voting = indexable[unit_of] & (member != owner[unit_of])
+    a = owner[unit_of[voting]].astype(np.uint64)
+    b = member[voting].astype(np.uint64)
+    pair_codes = (a << np.uint64(32)) | b
+    via_common = common[unit_of[voting]]
+    rare_pairs, rare_votes = np.unique(pair_codes[~via_common], return_counts=True)
+    common_pairs, common_votes = np.unique(pair_codes[via_common], return_counts=True)
+    indexable_count = np.bincount(
+        (owner[indexable] - owner[0]).astype(np.int64), minlength=int(owner[-1] - owner[0]) + 1
+    )
+    needed = (
+        config.republication_coverage
+        * indexable_count[(common_pairs >> np.uint64(32)).astype(np.int64) - int(owner[0])]
+    )
+    enough = common_votes >= needed
+    all_pairs = np.concatenate((rare_pairs, common_pairs[enough]))
+    all_votes = np.concatenate((rare_votes, common_votes[enough]))
+    pair_list, inverse = np.unique(all_pairs, return_inverse=True)
+    votes = np.bincount(inverse, weights=all_votes).astype(np.int64)
+    a = (pair_list >> np.uint64(32)).astype(np.int64)
+    b = (pair_list & np.uint64(0xFFFFFFFF)).astype(np.int64)
+    order = np.lexsort((b, -votes, a))  # per article: most votes first, then first seen
+    a, b = a[order], b[order]
+    rank = np.arange(a.shape[0]) - np.searchsorted(a, a, side="left")
+    keep = rank < config.max_candidates
+    a, b = a[keep], b[keep]
+    found = np.stack((np.minimum(a, b), np.maximum(a, b)), axis=1).astype(np.uint32)
+    return found, common
+
+
+def _records(owners: U32, keys: U64) -> npt.NDArray[np.void]:
+    """``(owner, key)`` pairs as 12-byte records that sort and compare as wholes."""
+    packed = np.empty(owners.shape[0], dtype=[("owner", ">u4"), ("key", ">u8")])
+    packed["owner"] = owners
+    packed["key"] = keys
+    return packed.view("V12")
 
 
 # verify ----------------------------------------------------------------------------------
@@ -351,34 +389,66 @@ def verify(plan: Plan, number: int) -> None:
         found = np.load(plan.path("candidates", other, ".pairs.npy"))
         mine.append(found[(found[:, 0] >= low) & (found[:, 0] < high)])
     pairs = np.unique(np.concatenate(mine), axis=0) if mine else np.zeros((0, 2), np.uint32)
-    needed = np.unique(pairs).astype(np.int64).tolist()
-    prepared = dict(zip(needed, _prepare_ordinals(plan, needed), strict=True))
-    common = _commons(plan, needed)
+    prepared = _Prepared(plan)
+    common = _commons(plan, np.unique(pairs).astype(np.int64).tolist())
     rows = []
-    for a_ord, b_ord in pairs.tolist():
-        a, b = prepared[a_ord], prepared[b_ord]
-        comparison = compare(a, b, plan.config, common.get(a_ord), common.get(b_ord))
-        if comparison is None:
-            continue
-        rows.append(
-            {
-                "a": a_ord,
-                "b": b_ord,
-                "kind": comparison.kind,
-                "score": round(comparison.score, 4),
-                "a_coverage": round(comparison.a_coverage, 4),
-                "b_coverage": round(comparison.b_coverage, 4),
-                "passages": [
-                    {
-                        "a_span": list(p.query_span),
-                        "b_span": list(p.match_span),
-                        "similarity": round(p.similarity, 4),
-                    }
-                    for p in comparison.spans(a, b)
-                ],
-            }
-        )
+    for start in range(0, pairs.shape[0], BATCH):
+        chunk = pairs[start : start + BATCH].tolist()
+        prepared.load(np.unique(np.array(chunk, dtype=np.int64)).tolist())
+        for a_ord, b_ord in chunk:
+            row = _verified(plan, (a_ord, b_ord), prepared, common)
+            if row is not None:
+                rows.append(row)
     write_atomically(plan.path("verify", number, ".jsonl"), lines_of(rows))
+
+
+class _Prepared:
+    """Prepared articles by ordinal, the most recently used ``KEEP`` of them kept."""
+
+    KEEP = 2048
+
+    def __init__(self, plan: Plan) -> None:
+        self.plan = plan
+        self._kept: OrderedDict[int, Prepared] = OrderedDict()
+
+    def load(self, ordinals: Sequence[int]) -> None:
+        missing = [o for o in ordinals if o not in self._kept]
+        for ordinal, prepared in zip(missing, _prepare_ordinals(self.plan, missing), strict=True):
+            self._kept[ordinal] = prepared
+        for ordinal in ordinals:
+            self._kept.move_to_end(ordinal)
+        while len(self._kept) > max(self.KEEP, len(ordinals)):
+            self._kept.popitem(last=False)
+
+    def get(self, ordinal: int) -> Prepared:
+        return self._kept[ordinal]
+
+
+def _verified(
+    plan: Plan, pair: tuple[int, int], prepared: _Prepared, common: dict[int, npt.NDArray[np.bool_]]
+) -> dict[str, Any] | None:
+    """The output row of a pair of ordinals, if the engine verifies it."""
+    a_ord, b_ord = pair
+    a, b = prepared.get(a_ord), prepared.get(b_ord)
+    comparison = compare(a, b, plan.config, common.get(a_ord), common.get(b_ord))
+    if comparison is None:
+        return None
+    return {
+        "a": a_ord,
+        "b": b_ord,
+        "kind": comparison.kind,
+        "score": round(comparison.score, 4),
+        "a_coverage": round(comparison.a_coverage, 4),
+        "b_coverage": round(comparison.b_coverage, 4),
+        "passages": [
+            {
+                "a_span": list(p.query_span),
+                "b_span": list(p.match_span),
+                "similarity": round(p.similarity, 4),
+            }
+            for p in comparison.spans(a, b)
+        ],
+    }
 
 
 def _prepare_ordinals(plan: Plan, ordinals: Sequence[int]) -> Iterator[Prepared]:
@@ -394,16 +464,18 @@ def _prepare_ordinals(plan: Plan, ordinals: Sequence[int]) -> Iterator[Prepared]
 
 
 def _commons(plan: Plan, ordinals: Sequence[int]) -> dict[int, npt.NDArray[np.bool_]]:
-    wanted = set(ordinals)
+    """The common flags of each article's units, from the candidates step."""
     found: dict[int, npt.NDArray[np.bool_]] = {}
-    for number in sorted({plan.partition_of(o) for o in ordinals}):
-        owners = np.load(plan.path("candidates", number, ".common_ords.npy")).tolist()
-        lengths = np.load(plan.path("candidates", number, ".common_lengths.npy"))
-        packed = np.load(plan.path("candidates", number, ".common.npy"))
-        ends = np.cumsum(lengths).tolist()
-        for owner, end, length in zip(owners, ends, lengths.tolist(), strict=True):
-            if owner in wanted:
-                found[owner] = packed[end - length : end]
+    by_partition: dict[int, list[int]] = defaultdict(list)
+    for ordinal in ordinals:
+        by_partition[plan.partition_of(ordinal)].append(ordinal)
+    for number, wanted in sorted(by_partition.items()):
+        owner = np.load(plan.path("fingerprint", number, ".unit_owner.npy"))
+        flags = np.load(plan.path("candidates", number, ".common.npy"))
+        starts = np.searchsorted(owner, wanted, side="left")
+        ends = np.searchsorted(owner, wanted, side="right")
+        for ordinal, start, end in zip(wanted, starts.tolist(), ends.tolist(), strict=True):
+            found[ordinal] = flags[start:end]
     return found
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 from collections import Counter
-from itertools import product
+from itertools import combinations, pairwise, product
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -116,10 +116,38 @@ def test_every_pair_is_reported_from_both_sides(text: str) -> None:
     assert forward == {(b, a) for a, b in forward}
 
 
+def _index(p: Prepared) -> tuple[dict[int, list[int]], list[int]]:
+    """Each shingle hash -> the units holding it (ascending), and the unit sizes."""
+    hashes, unit, sizes = p.unit_shingles
+    index: dict[int, list[int]] = {}
+    for h, u in zip(hashes.tolist(), unit.tolist(), strict=True):
+        index.setdefault(h, []).append(u)
+    return index, sizes.tolist()
+
+
+def _reference_self_pairs(a: Prepared, config: DetectorConfig) -> list[tuple[int, int]]:
+    """unit_pairs of a text with itself, the plain way: a dict of hashes."""
+    a_index, a_sizes = _index(a)
+    shared: Counter[tuple[int, int]] = Counter()
+    for a_units in a_index.values():
+        if len(a_units) < 2:
+            continue
+        if len(a_units) <= _FULL_JOIN:
+            shared.update(combinations(a_units, 2))
+        else:
+            shared.update(pairwise(a_units))
+    return sorted(
+        (i, j)
+        for (i, j), count in shared.items()
+        if count >= min(_MIN_SHARED, a_sizes[i], a_sizes[j])
+        and count >= config.verify_containment * min(a_sizes[i], a_sizes[j])
+    )
+
+
 def _reference_pairs(a: Prepared, b: Prepared, config: DetectorConfig) -> list[tuple[int, int]]:
     """unit_pairs across two texts, written the plain way: a dict join on hashes."""
-    a_index, a_sizes = a.shingle_index
-    b_index, b_sizes = b.shingle_index
+    a_index, a_sizes = _index(a)
+    b_index, b_sizes = _index(b)
     shared: Counter[tuple[int, int]] = Counter()
     for h in a_index.keys() & b_index.keys():
         a_units, b_units = a_index[h], b_index[h]
@@ -145,3 +173,5 @@ def test_the_vectorised_unit_join_equals_the_plain_one(one: str, two: str, copie
     a, b, c = prepare_batch([Article("a", one), Article("b", two), Article("c", repeated)], config)
     for x, y in ((a, b), (b, a), (a, c), (c, a), (c, c), (b, c)):
         assert unit_pairs(x, y, config) == _reference_pairs(x, y, config)
+    for x in (a, b, c):
+        assert sorted(unit_pairs(x, None, config)) == _reference_self_pairs(x, config)
