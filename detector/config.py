@@ -62,6 +62,10 @@ class DetectorConfig:
     """Aligned characters a passage of common units needs to count as reuse."""
     max_candidates: int = 100
     """Candidate articles verified per query, those sharing the most units first."""
+    min_band_hits: int = 2
+    """Buckets another article must share with the query's units, all bands together,
+    to be a candidate: a single shared band is mostly chance between unrelated
+    sentences, and such chance neighbours grow with the index."""
 
     def __post_init__(self) -> None:
         _check_range("shingle_size", self.shingle_size, 2, 16)
@@ -76,6 +80,7 @@ class DetectorConfig:
         _check_range("common_df", self.common_df, 1, 10_000_000)
         _check_range("common_passage_chars", self.common_passage_chars, 0, 10_000_000)
         _check_range("max_candidates", self.max_candidates, 1, 1_000_000)
+        _check_range("min_band_hits", self.min_band_hits, 1, 1024)
         for name in (
             "lsh_threshold",
             "verify_containment",

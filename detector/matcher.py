@@ -60,7 +60,9 @@ def candidates(
     """Ids worth verifying, most colliding units first, at most ``max_candidates``.
 
     Buckets holding more than ``hot_bucket_cap`` ids are furniture shared by too many
-    pages to mean anything; they are skipped. An article met only through common units
+    pages to mean anything; they are skipped. An article must share at least
+    ``min_band_hits`` buckets with the query, over all its units: a single shared band
+    is mostly chance between unrelated sentences. An article met only through common units
     (see :func:`common_units`) is a candidate only if it meets enough of them to cover
     ``republication_coverage`` of the query's units. Pass ``common`` when the caller has
     it already, to save counting it again.
@@ -69,19 +71,24 @@ def candidates(
         common = common_units(query, hits, config)
     rare_votes: Counter[str] = Counter()
     common_votes: Counter[str] = Counter()
+    band_hits: Counter[str] = Counter()
     for unit in np.flatnonzero(query.indexable).tolist():
-        seen: set[str] = set()
+        met: Counter[str] = Counter()
         for key in query.keys[unit].tolist():
             bucket = hits.get(key)
             if bucket is None or len(bucket) > config.hot_bucket_cap:
                 continue
-            seen.update(bucket)
-        (common_votes if common[unit] else rare_votes).update(seen)
+            met.update(bucket)
+        (common_votes if common[unit] else rare_votes).update(met.keys())
+        band_hits.update(met)
     needed = config.republication_coverage * int(query.indexable.sum())
     votes = Counter({i: n for i, n in common_votes.items() if n >= needed})
     votes.update(rare_votes)
     votes.pop(query.article.id, None)
-    ranked = sorted(votes.items(), key=lambda item: (-item[1], item[0]))
+    ranked = sorted(
+        ((i, n) for i, n in votes.items() if band_hits[i] >= config.min_band_hits),
+        key=lambda item: (-item[1], item[0]),
+    )
     return [article_id for article_id, _ in ranked[: config.max_candidates]]
 
 

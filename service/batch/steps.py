@@ -254,7 +254,8 @@ def find_candidates(plan: Plan, number: int) -> None:
       of its buckets, or when one of its buckets is hot;
     - each other article met through a unit votes once for that unit, through buckets
       of at most ``hot_bucket_cap`` articles; votes through common units count only when
-      they cover ``republication_coverage`` of the article's indexable units;
+      they cover ``republication_coverage`` of the article's indexable units; an article
+      sharing fewer than ``min_band_hits`` buckets with the units is left out;
     - the ``max_candidates`` with the most votes are kept, the first seen among equals.
     """
     owner = np.load(plan.path("fingerprint", number, ".unit_owner.npy"))
@@ -333,8 +334,16 @@ def _chunk_candidates(
     sizes, rows, members = shards.buckets(keys)
     hot = np.zeros(units, dtype=bool)
     hot[key_unit[sizes > config.hot_bucket_cap]] = True
+    # Band hits per (article, member) over the indexable units: a candidate needs
+    # ``min_band_hits`` of them.
+    hit_unit = key_unit[rows]
+    hit_codes = (owner[hit_unit[indexable[hit_unit]]].astype(np.uint64) << np.uint64(32)) | members[
+        indexable[hit_unit]
+    ]
+    hit_pairs, hit_counts = np.unique(hit_codes, return_counts=True)
+    sure = hit_pairs[hit_counts >= config.min_band_hits]
     # Distinct (unit, member) pairs: the unit's neighbours, itself included.
-    codes = np.unique((key_unit[rows].astype(np.uint64) << np.uint64(32)) | members)
+    codes = np.unique((hit_unit.astype(np.uint64) << np.uint64(32)) | members)
     unit_of = (codes >> np.uint64(32)).astype(np.int64)
     member = (codes & np.uint64(0xFFFFFFFF)).astype(np.int64)
     frequency = np.bincount(unit_of, minlength=units)
@@ -359,6 +368,8 @@ def _chunk_candidates(
     all_votes = np.concatenate((rare_votes, common_votes[enough]))
     pair_list, inverse = np.unique(all_pairs, return_inverse=True)
     votes = np.bincount(inverse, weights=all_votes).astype(np.int64)
+    kept = np.isin(pair_list, sure, assume_unique=True)
+    pair_list, votes = pair_list[kept], votes[kept]
     a = (pair_list >> np.uint64(32)).astype(np.int64)
     b = (pair_list & np.uint64(0xFFFFFFFF)).astype(np.int64)
     order = np.lexsort((b, -votes, a))  # per article: most votes first, then first seen

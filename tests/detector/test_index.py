@@ -175,8 +175,20 @@ def test_candidates_are_capped_and_ranked() -> None:
     config = DetectorConfig(max_candidates=2, common_df=10_000)
     query = prepare(Article("q", ORIGINAL), config)
     keys = [int(k) for k in query.lookup_keys()]
-    # "many" shares every bucket; the others one bucket each.
-    hits = {key: ["many", f"one{n}"] for n, key in enumerate(keys)}
+    # "many" shares every bucket; the others two buckets each.
+    hits = {key: ["many", f"two{n // 2}"] for n, key in enumerate(keys)}
     found = candidates(query, hits, config)
     assert len(found) == 2
     assert found[0] == "many"
+
+
+def test_one_shared_bucket_is_chance_not_a_candidate() -> None:
+    config = DetectorConfig(common_df=10_000)
+    query = prepare(Article("q", ORIGINAL), config)
+    keys = [int(k) for k in query.lookup_keys()]
+    hits = {keys[0]: ["once"], keys[1]: ["twice"], keys[2]: ["twice"]}
+    assert candidates(query, hits, config) == ["twice"]
+    assert set(candidates(query, hits, DetectorConfig(common_df=10_000, min_band_hits=1))) == {
+        "once",
+        "twice",
+    }
