@@ -138,7 +138,9 @@ def run_job(
         if resume:
             say(f"nothing finished to resume in {work}; starting from the beginning")
         shutil.rmtree(work, ignore_errors=True)
+        started = time.perf_counter()
         state = _read(options, work, key, progress, summary)
+        summary.seconds["read"] = time.perf_counter() - started
     read = state["read"]
     summary.articles = read["articles"]
     summary.invalid = read["invalid"]
@@ -169,13 +171,19 @@ def run_job(
             summary.resumed.append(f"{step.name} {total - len(step.items)}/{total}")
     if summary.resumed[1:]:
         say("already done: " + ", ".join(summary.resumed[1:]))
+    clock = [time.perf_counter()]
     ticks = [
-        _LazyTick(progress, step.name, total, total - len(step.items))
+        _LazyTick(
+            progress,
+            step.name,
+            total,
+            total - len(step.items),
+            seconds=summary.seconds,
+            clock=clock,
+        )
         for step, total in zip(todo, totals, strict=True)
     ]
-    started = time.perf_counter()
     executor.run(plan, todo, ticks)
-    summary.seconds["steps"] = time.perf_counter() - started
     started = time.perf_counter()
     write_outputs(plan, out, summary, progress)
     summary.seconds["write"] = time.perf_counter() - started
@@ -183,12 +191,23 @@ def run_job(
 
 
 class _LazyTick:
-    """Opens a step's progress display at its first tick (after any resumed tasks)."""
+    """Opens a step's progress display at its first tick (after any resumed tasks), and
+    notes in ``seconds`` when the step's last task ended, since ``clock[0]``."""
 
-    def __init__(self, progress: Progress, step: str, total: int, done: int) -> None:
+    def __init__(
+        self,
+        progress: Progress,
+        step: str,
+        total: int,
+        done: int,
+        *,
+        seconds: dict[str, float],
+        clock: list[float],
+    ) -> None:
         self._progress, self._step, self._total = progress, step, total
         self._done = done
         self._tick: Callable[[], None] | None = None
+        self._seconds, self._clock = seconds, clock
 
     def __call__(self) -> None:
         if self._tick is None:
@@ -196,6 +215,11 @@ class _LazyTick:
             for _ in range(self._done):
                 self._tick()
         self._tick()
+        self._done += 1
+        if self._done == self._total:  # the step has ended (steps end in order)
+            now = time.perf_counter()
+            self._seconds[self._step] = now - self._clock[0]
+            self._clock[0] = now
 
 
 def _state(work: Path) -> dict[str, Any] | None:
@@ -429,7 +453,9 @@ def print_summary(summary: Summary, out: str, stream: TextIO | None = None) -> N
         f"  internal repeats:  {summary.repeats:,} articles ({summary.repeats / n:.1%})",
         f"  hot buckets:       {summary.hot_buckets:,} (over the cap, not expanded)",
         f"  deduped corpus:    {summary.deduped:,} articles",
-        f"  time:              {sum(summary.seconds.values()):,.1f} s",
+        f"  time:              {sum(summary.seconds.values()):,.1f} s ("
+        + ", ".join(f"{step} {seconds:,.1f}" for step, seconds in summary.seconds.items())
+        + ")",
         f"  written to {out}: pairs.jsonl clusters.jsonl repeats.jsonl deduped.jsonl report.html",
     ]
     for example in summary.invalid_examples[:3] + summary.duplicate_examples[:3]:
