@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 from rapidfuzz.distance import LCSseq
 
 from detector.config import DetectorConfig
@@ -85,15 +86,7 @@ def _self_pairs(a: Prepared, config: DetectorConfig) -> list[tuple[int, int]]:
     if later.shape[0] == 0:
         return []
     sizes = a.unit_shingles[2]
-    count = int(sizes.shape[0])
-    codes = units[row].astype(np.int64) * count + units[later]
-    pairs, shared = np.unique(codes, return_counts=True)
-    i, j = pairs // count, pairs % count
-    smaller = np.minimum(sizes[i], sizes[j])
-    keep = (shared >= np.minimum(smaller, _MIN_SHARED)) & (
-        shared >= config.verify_containment * smaller
-    )
-    return list(zip(i[keep].tolist(), j[keep].tolist(), strict=True))
+    return _overlapping(units[row], units[later], sizes, sizes, config)
 
 
 def _cross_pairs(a: Prepared, b: Prepared, config: DetectorConfig) -> list[tuple[int, int]]:
@@ -117,12 +110,24 @@ def _cross_pairs(a: Prepared, b: Prepared, config: DetectorConfig) -> list[tuple
     full = run_length * found <= _FULL_JOIN * _FULL_JOIN
     take = np.where(full | first, found, np.minimum(found, 1))
     b_rows, a_rows = _ranges(lo, lo + take)
-    a_sizes, b_sizes = a.unit_shingles[2], b.unit_shingles[2]
-    b_count = int(b_sizes.shape[0])
-    codes = a_units[a_rows].astype(np.int64) * b_count + b_units[b_rows]
-    pairs, shared = np.unique(codes, return_counts=True)
-    i, j = pairs // b_count, pairs % b_count
-    smaller = np.minimum(a_sizes[i], b_sizes[j])
+    return _overlapping(
+        a_units[a_rows], b_units[b_rows], a.unit_shingles[2], b.unit_shingles[2], config
+    )
+
+
+def _overlapping(
+    i_rows: npt.NDArray[np.int32],
+    j_rows: npt.NDArray[np.int32],
+    i_sizes: I64,
+    j_sizes: I64,
+    config: DetectorConfig,
+) -> list[tuple[int, int]]:
+    """The unit pairs ``(i, j)``, one per shared shingle row, that share enough of the
+    smaller unit's shingles, in order."""
+    count = int(j_sizes.shape[0])
+    pairs, shared = np.unique(i_rows.astype(np.int64) * count + j_rows, return_counts=True)
+    i, j = pairs // count, pairs % count
+    smaller = np.minimum(i_sizes[i], j_sizes[j])
     keep = (shared >= np.minimum(smaller, _MIN_SHARED)) & (
         shared >= config.verify_containment * smaller
     )

@@ -47,6 +47,12 @@ def cli() -> None:
         redite check story.txt page.html wire.jsonl
         redite check --json wire.jsonl > reports.jsonl
 
+    Serve an index over HTTP (redite serve), or dedupe a whole corpus overnight:
+
+    \b
+        redite serve --store redis://localhost:6379/0 --workers 4
+        redite dedupe crawl.jsonl.zst --out dedupe/
+
     Run 'redite COMMAND --help' for the details of a command.
     """
 

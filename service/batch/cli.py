@@ -77,6 +77,11 @@ def run_dedupe(
 
     try:
         summary = run_job(options, executor, progress, say, resume=resume)
+    except KeyboardInterrupt:
+        raise JobError(
+            f"interrupted; the finished tasks are kept in {out}/.work: run the same command "
+            "with --resume to continue"
+        ) from None
     finally:
         for bar in bars:
             bar.close()
