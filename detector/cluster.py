@@ -15,6 +15,8 @@ import numpy.typing as npt
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from detector.arrays import distinct
+
 I64 = npt.NDArray[np.int64]
 F64 = npt.NDArray[np.float64]
 
@@ -43,7 +45,7 @@ def clusters(count: int, edges: I64, published: F64 | None = None) -> list[Clust
     ones = np.ones(edges.shape[0], dtype=np.int8)
     graph = coo_matrix((ones, (edges[:, 0], edges[:, 1])), shape=(count, count))
     _, labels = connected_components(graph, directed=False)
-    joined = np.unique(edges)
+    joined = distinct(edges.ravel())
     order = np.argsort(labels[joined], kind="stable")  # by label, then by number
     grouped = joined[order]
     cuts = np.flatnonzero(np.diff(labels[grouped])) + 1

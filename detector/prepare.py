@@ -9,6 +9,7 @@ from functools import cached_property
 import numpy as np
 import numpy.typing as npt
 
+from detector.arrays import distinct
 from detector.config import DetectorConfig
 from detector.fingerprint import U64, band_keys, shingle_hashes, sign
 from detector.model import Article
@@ -55,7 +56,7 @@ class Prepared:
         starts, ends = self.units[:, 0], np.maximum(self.units[:, 1] - k + 1, self.units[:, 0])
         idx, owner = _ranges(starts, ends)
         codes = (owner.astype(np.uint64) << np.uint64(32)) | self.hashes[idx].astype(np.uint64)
-        codes = np.unique(codes)
+        codes = distinct(codes)
         unit = (codes >> np.uint64(32)).astype(np.int32)
         hashes = (codes & np.uint64(0xFFFFFFFF)).astype(np.uint32)
         sizes = np.bincount(unit, minlength=self.units.shape[0]).astype(np.int64)
@@ -70,7 +71,7 @@ class Prepared:
 
     def lookup_keys(self) -> U64:
         """The distinct band keys of the indexable units: what a store must look up."""
-        return np.unique(self.keys[self.indexable].ravel())
+        return distinct(self.keys[self.indexable].ravel())
 
 
 def _ranges(starts: I64, ends: I64) -> tuple[I64, I64]:

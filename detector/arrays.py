@@ -1,0 +1,28 @@
+"""Array helpers the engine and the batch job share."""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+import numpy as np
+import numpy.typing as npt
+
+T = TypeVar("T", bound=np.generic)
+
+
+def distinct(values: npt.NDArray[T]) -> npt.NDArray[T]:
+    """The distinct values of a 1-D array, sorted: ``np.unique`` by sorting.
+
+    NumPy 2.3+ answers a plain ``np.unique`` with a hash table that is 10 to 100 times
+    slower than sorting on the integer arrays redite handles (measured with NumPy 2.4).
+
+    >>> distinct(np.array([3, 1, 3, 2]))
+    array([1, 2, 3])
+    """
+    ordered = np.sort(values, kind="stable")
+    if ordered.shape[0] < 2:
+        return ordered
+    fresh = np.empty(ordered.shape[0], dtype=bool)
+    fresh[0] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=fresh[1:])
+    return ordered[fresh]
