@@ -134,10 +134,13 @@ def _jsonl(path: Path) -> list[dict[str, Any]]:
 
 
 class PeakMemory:
-    """The largest total RSS of a process and its descendants, sampled in a thread."""
+    """The largest total RSS of a process and its descendants, sampled in a thread, and
+    the largest total of their anonymous memory (RSS less file-backed pages, such as
+    memory-mapped files the kernel can drop)."""
 
     def __init__(self, pid: int, every: float = 0.2) -> None:
         self.peak = 0
+        self.peak_anonymous = 0
         self._root = psutil.Process(pid)
         self._every = every
         self._stop = threading.Event()
@@ -148,11 +151,14 @@ class PeakMemory:
         while not self._stop.is_set():
             try:
                 tree = [self._root, *self._root.children(recursive=True)]
-                total = 0
+                total = anonymous = 0
                 for process in tree:
                     with contextlib.suppress(psutil.Error):  # it may have just ended
-                        total += process.memory_info().rss
+                        info = process.memory_info()
+                        total += info.rss
+                        anonymous += info.rss - info.shared
                 self.peak = max(self.peak, total)
+                self.peak_anonymous = max(self.peak_anonymous, anonymous)
             except psutil.Error:
                 return
             self._stop.wait(self._every)
@@ -176,6 +182,7 @@ def measured(command: Sequence[str]) -> dict[str, Any]:
     return {
         "seconds": seconds,
         "peak_rss_bytes": peak,
+        "peak_anonymous_bytes": sampler.peak_anonymous,
         "stdout": out.decode(),
         "stderr": err.decode(),
     }
@@ -226,6 +233,7 @@ def run_scale(size: int, seed: int, jobs: int | None) -> dict[str, Any]:
         "seconds": round(run["seconds"], 1),
         "articles_per_s": info["articles"] / run["seconds"],
         "peak_rss_bytes": run["peak_rss_bytes"],
+        "peak_anonymous_bytes": run["peak_anonymous_bytes"],
         "work_dir_bytes": work,
         "planted": recall,
         "summary": run["stderr"].strip().splitlines(),
@@ -257,6 +265,7 @@ def run_datasketch(size: int, seed: int) -> dict[str, Any]:
         "seconds": round(run["seconds"], 1),
         "articles_per_s": info["articles"] / run["seconds"],
         "peak_rss_bytes": run["peak_rss_bytes"],
+        "peak_anonymous_bytes": run["peak_anonymous_bytes"],
         "related_pairs": found["related_pairs"],
     }
     _log(f"  {result['seconds']} s, {result['articles_per_s']:,.0f} articles/s")
