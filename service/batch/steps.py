@@ -9,16 +9,18 @@ tasks it finished. Articles are numbered in input order (their *ordinal*); parti
 - **read** (the driver, in order): ``read/P.jsonl`` (the articles), ``read/P.offsets.npy``
   (where each line starts) and ``read/P.meta.json`` (ids, dates, sources).
 - **fingerprint** (per partition): every article's band keys as postings
-  ``fingerprint/P.keys.npy`` / ``P.ords.npy`` sorted by key, and its internal repeats.
-- **group** (per shard of the key space): the buckets holding two or more articles. A
-  bucket of at most ``hot_bucket_cap`` articles gives one row ``(a, b, key)`` per ordered
-  pair of its members; a larger (hot) bucket gives one marker ``(a, key)`` per member and
-  is never expanded. Rows are sorted by ``a`` so each partition reads its own slice.
-- **candidates** (per partition): for every article met in a shared bucket, the
-  buckets it was found in, as a store lookup would return them, fed to the engine's own
-  ``common_units`` and ``candidates``: the same choice ``redite check`` makes.
+  ``fingerprint/P.keys.npy`` / ``P.ords.npy`` sorted by key, each unit's band keys, and
+  the articles' internal repeats.
+- **group** (per shard of the key space): the shard's postings from every partition,
+  sorted by key then ordinal: an index of the whole corpus in which a bucket is a run.
+- **candidates** (per partition): every unit's band keys looked up in the shards, as a
+  store lookup of the article's keys would be, and the engine's candidate rules applied
+  to what is found, vectorised (:func:`find_candidates`): the same choice ``redite
+  check`` makes.
 - **verify** (per partition of the smaller ordinal): each candidate pair compared once
   by the engine (``detector.score.compare``), both texts read back from ``read/``.
+- **against**, **index** (per partition, with ``--against``): the articles matched
+  against a store, then added to it.
 """
 
 from __future__ import annotations
