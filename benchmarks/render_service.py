@@ -156,8 +156,10 @@ def render_markdown(result: dict[str, Any]) -> str:
         "average (Little's law). p99 within 20 ms at this concurrency needs about 1,600 "
         "requests/s, about 1.2 ms of CPU per query on two cores; preparing the query "
         "article alone takes about 1.5 ms, before verifying its candidates. One at a time, "
-        f"a query takes {single['p50_ms']:,.0f} ms (p50). It takes less at 1 M paragraphs "
-        "than at 100,000: a chance neighbour of a unit then has more than `common_df` "
-        "articles in its buckets and is discounted instead of verified.",
+        f"a query takes {single['p50_ms']:,.0f} ms (p50) at "
+        f"{_n(last['paragraphs'])} paragraphs and {first['match'][0]['p50_ms']:,.0f} ms at "
+        f"{_n(first['paragraphs'])}: a lookup reads a fixed number of small groups, and "
+        "candidates need `min_band_hits` shared buckets, so chance neighbours, which grow "
+        "with the index, are seldom verified.",
     ]
     return "\n".join(out)
