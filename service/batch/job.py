@@ -102,9 +102,6 @@ class Summary:
     seconds: dict[str, float] = field(default_factory=dict)
     resumed: list[str] = field(default_factory=list)
 
-    def to_json(self) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in self.__slots__ if name != "seconds"}
-
 
 Progress = Callable[[str, int], Callable[[], None]]
 """``progress(step, total)`` opens a progress display and returns its tick."""
@@ -347,19 +344,12 @@ def write_outputs(plan: Plan, out: Path, summary: Summary, progress: Progress) -
     summary.repeats = repeats.count(b"\n")
     write_atomically(out / "repeats.jsonl", repeats)
     summary.deduped = _write_deduped(plan, out / "deduped.jsonl", dropped, progress)
-    sizes = [
-        pair
-        for n in range(plan.partitions)
-        for pair in json.loads(plan.path("fingerprint", n, ".sizes.json").read_bytes())
-    ]
     html = render_report(
         summary=summary,
         rows=rows + archive,
         found=found,
-        ids=graph.names,
         published=graph.when,
         sources=graph.sources,
-        sizes=sizes,
     )
     write_atomically(out / "report.html", html.encode("utf-8"))
 

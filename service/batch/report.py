@@ -30,13 +30,10 @@ def render_report(
     summary: Summary,
     rows: Sequence[dict[str, Any]],
     found: Sequence[Cluster],
-    ids: Sequence[str],
     published: np.ndarray[Any, np.dtype[np.float64]],
     sources: Sequence[str | None],
-    sizes: Sequence[Sequence[int]],
 ) -> str:
     """The page (see the module docstring)."""
-    del ids, sizes
     n = max(summary.articles, 1)
     figures = [
         ("Cluster sizes", _cluster_sizes(found)),
@@ -79,7 +76,7 @@ def render_report(
     ]
     for title, svg in figures:
         out += [f"<figure><figcaption><b>{html.escape(title)}</b></figcaption>", svg, "</figure>"]
-    out += _who_table(found, sources, published)
+    out += _who_table(found, sources)
     out += ["</body></html>", ""]
     return "\n".join(out)
 
@@ -160,12 +157,7 @@ def _delays(found: Sequence[Cluster], published: np.ndarray[Any, np.dtype[np.flo
     return _svg(draw)
 
 
-def _who_table(
-    found: Sequence[Cluster],
-    sources: Sequence[str | None],
-    published: np.ndarray[Any, np.dtype[np.float64]],
-) -> list[str]:
-    del published
+def _who_table(found: Sequence[Cluster], sources: Sequence[str | None]) -> list[str]:
     flows: Counter[tuple[str, str]] = Counter()
     for c in found:
         origin = sources[c.original] or "(no source)"

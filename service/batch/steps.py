@@ -168,7 +168,6 @@ def fingerprint(plan: Plan, number: int) -> None:
     unit_owner: list[U32] = []
     unit_indexable: list[npt.NDArray[np.bool_]] = []
     repeats: list[dict[str, Any]] = []
-    sizes: list[list[int]] = []
     for start in range(0, len(articles), BATCH):
         for offset, prepared in enumerate(
             prepare_batch(articles[start : start + BATCH], plan.config), start
@@ -182,7 +181,6 @@ def fingerprint(plan: Plan, number: int) -> None:
             found = internal_repeats(prepared, plan.config)
             if found.spans:
                 repeats.append({"id": prepared.article.id, **found.to_json()})
-            sizes.append([len(prepared.paragraphs), prepared.body_chars])
     bands = plan.config.bands_rows()[0]
     all_keys = _joined(keys, np.uint64)
     order = np.argsort(all_keys, kind="stable")  # equal keys stay in ordinal order
@@ -196,7 +194,6 @@ def fingerprint(plan: Plan, number: int) -> None:
         plan.path("fingerprint", number, ".unit_indexable.npy"), _joined(unit_indexable, np.bool_)
     )
     write_atomically(plan.path("fingerprint", number, ".repeats.jsonl"), lines_of(repeats))
-    write_atomically(plan.path("fingerprint", number, ".sizes.json"), dumps(sizes).encode())
     save_array(plan.path("fingerprint", number, ".keys.npy"), all_keys[order])  # last: done
 
 
