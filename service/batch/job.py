@@ -233,8 +233,9 @@ def _pending(plan: Plan, step: str, suffix: str, count: int | None = None) -> li
 
 
 def _shard_bits(articles: int) -> int:
-    """Key shards of about 8 million postings (an article has about 600)."""
-    postings = max(articles, 1) * 600
+    """Key shards of about 8 million postings before single-posting buckets are dropped
+    (a generated 3 KB article has about 400)."""
+    postings = max(articles, 1) * 400
     return max(2, int(np.ceil(np.log2(postings / 8e6))) if postings > 8e6 else 2)
 
 
