@@ -85,7 +85,7 @@ def _self_pairs(a: Prepared, config: DetectorConfig) -> list[tuple[int, int]]:
     later, row = _ranges(position + 1, stop)
     if later.shape[0] == 0:
         return []
-    sizes = a.unit_shingles[2]
+    sizes = a.unit_sizes
     return _overlapping(units[row], units[later], sizes, sizes, config)
 
 
@@ -110,9 +110,7 @@ def _cross_pairs(a: Prepared, b: Prepared, config: DetectorConfig) -> list[tuple
     full = run_length * found <= _FULL_JOIN * _FULL_JOIN
     take = np.where(full | first, found, np.minimum(found, 1))
     b_rows, a_rows = _ranges(lo, lo + take)
-    return _overlapping(
-        a_units[a_rows], b_units[b_rows], a.unit_shingles[2], b.unit_shingles[2], config
-    )
+    return _overlapping(a_units[a_rows], b_units[b_rows], a.unit_sizes, b.unit_sizes, config)
 
 
 def _overlapping(

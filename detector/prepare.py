@@ -50,24 +50,23 @@ class Prepared:
         return int(self.body_prefix[-1])
 
     @cached_property
-    def unit_shingles(self) -> tuple[U32, npt.NDArray[np.int32], I64]:
-        """Distinct ``(hash, unit)`` pairs (by unit), and each unit's distinct count."""
+    def shingles_by_hash(self) -> tuple[U32, npt.NDArray[np.int32]]:
+        """The distinct ``(hash, unit)`` pairs of the units, sorted by hash, then unit."""
         k = int(self.folded.chars.shape[0]) - int(self.hashes.shape[0]) + 1
         starts, ends = self.units[:, 0], np.maximum(self.units[:, 1] - k + 1, self.units[:, 0])
         idx, owner = _ranges(starts, ends)
-        codes = (owner.astype(np.uint64) << np.uint64(32)) | self.hashes[idx].astype(np.uint64)
-        codes = distinct(codes)
-        unit = (codes >> np.uint64(32)).astype(np.int32)
-        hashes = (codes & np.uint64(0xFFFFFFFF)).astype(np.uint32)
-        sizes = np.bincount(unit, minlength=self.units.shape[0]).astype(np.int64)
-        return hashes, unit, sizes
+        codes = distinct(
+            (self.hashes[idx].astype(np.uint64) << np.uint64(32)) | owner.astype(np.uint64)
+        )
+        hashes = (codes >> np.uint64(32)).astype(np.uint32)
+        unit = (codes & np.uint64(0xFFFFFFFF)).astype(np.int32)
+        return hashes, unit
 
     @cached_property
-    def shingles_by_hash(self) -> tuple[U32, npt.NDArray[np.int32]]:
-        """The distinct ``(hash, unit)`` pairs sorted by hash, then unit."""
-        hashes, unit, _ = self.unit_shingles
-        order = np.argsort(hashes, kind="stable")
-        return hashes[order], unit[order]
+    def unit_sizes(self) -> I64:
+        """Each unit's number of distinct shingles."""
+        unit = self.shingles_by_hash[1]
+        return np.bincount(unit, minlength=self.units.shape[0]).astype(np.int64)
 
     def lookup_keys(self) -> U64:
         """The distinct band keys of the indexable units: what a store must look up."""

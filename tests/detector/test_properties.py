@@ -118,7 +118,8 @@ def test_every_pair_is_reported_from_both_sides(text: str) -> None:
 
 def _index(p: Prepared) -> tuple[dict[int, list[int]], list[int]]:
     """Each shingle hash -> the units holding it (ascending), and the unit sizes."""
-    hashes, unit, sizes = p.unit_shingles
+    hashes, unit = p.shingles_by_hash
+    sizes = p.unit_sizes
     index: dict[int, list[int]] = {}
     for h, u in zip(hashes.tolist(), unit.tolist(), strict=True):
         index.setdefault(h, []).append(u)
