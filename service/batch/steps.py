@@ -433,8 +433,8 @@ def verify(plan: Plan, number: int) -> None:
     prepared = _Prepared(plan)
     common = _commons(plan, distinct(pairs.ravel()).astype(np.int64).tolist())
     rows = []
-    for start in range(0, pairs.shape[0], BATCH):
-        chunk = pairs[start : start + BATCH].tolist()
+    for start in range(0, pairs.shape[0], 4 * BATCH):
+        chunk = pairs[start : start + 4 * BATCH].tolist()
         prepared.load(distinct(np.array(chunk, dtype=np.int64).ravel()).tolist())
         for a_ord, b_ord in chunk:
             row = _verified(plan, (a_ord, b_ord), prepared, common)
@@ -454,8 +454,7 @@ class _Prepared:
 
     def load(self, ordinals: Sequence[int]) -> None:
         missing = [o for o in ordinals if o not in self._kept]
-        for ordinal, prepared in zip(missing, _prepare_ordinals(self.plan, missing), strict=True):
-            self._kept[ordinal] = prepared
+        self._kept.update(_prepare_ordinals(self.plan, missing))
         for ordinal in ordinals:
             self._kept.move_to_end(ordinal)
         while len(self._kept) > max(self.KEEP, len(ordinals)):
@@ -492,16 +491,22 @@ def _verified(
     }
 
 
-def _prepare_ordinals(plan: Plan, ordinals: Sequence[int]) -> Iterator[Prepared]:
+def _prepare_ordinals(plan: Plan, ordinals: Sequence[int]) -> dict[int, Prepared]:
+    """The articles of ``ordinals`` prepared, read from their partitions, in batches."""
     by_partition: dict[int, list[int]] = defaultdict(list)
     for ordinal in ordinals:
         by_partition[plan.partition_of(ordinal)].append(ordinal)
-    for number in sorted(by_partition):
+    order: list[int] = []
+    articles: list[Article] = []
+    for number, wanted in sorted(by_partition.items()):
         first = number * plan.partition_size
-        positions = [o - first for o in by_partition[number]]
-        for start in range(0, len(positions), BATCH):
-            chunk = read_partition(plan, number, positions[start : start + BATCH])
-            yield from prepare_batch(chunk, plan.config)
+        order.extend(wanted)
+        articles.extend(read_partition(plan, number, [o - first for o in wanted]))
+    prepared: dict[int, Prepared] = {}
+    for start in range(0, len(articles), BATCH):
+        batch = prepare_batch(articles[start : start + BATCH], plan.config)
+        prepared.update(zip(order[start : start + BATCH], batch, strict=True))
+    return prepared
 
 
 def _commons(plan: Plan, ordinals: Sequence[int]) -> dict[int, npt.NDArray[np.bool_]]:
