@@ -31,6 +31,14 @@ _NOTICE = re.compile(
     r"tous droits réservés|all rights reserved|politique de confidentialité|privacy policy|"
     r"conditions d'utilisation|terms of use|partager sur|share on|suivez-nous|follow us"
 )
+_NOTICE_WORDS = (
+    *("cookie", "newsletter", "abonnez-vous", "s'abonner", "subscribe", "javascript"),
+    *("tous droits réservés", "all rights reserved", "politique de confidentialité"),
+    *("privacy policy", "conditions d'utilisation", "terms of use", "partager sur"),
+    *("share on", "suivez-nous", "follow us"),
+)
+"""What every ``_NOTICE`` match contains: substring tests are twice as fast as the
+regex, which then runs only on the rare text that passes them."""
 _SEPARATOR_CHAR = re.compile(r"[|•·›»>/]")
 _BRACKETED = re.compile(r"^\s*[(\[].*[)\]]\s*$", re.DOTALL)
 _SENTENCE_CLOSE = re.compile(r"[.!…][\"'»”’)\]]*$")
@@ -70,7 +78,7 @@ def classify(paragraph: str) -> str | None:
     closed = _SENTENCE_CLOSE.search(paragraph.rstrip()[-8:]) is not None
     if words <= CREDIT_WORDS and not closed and _BYLINE.match(paragraph):
         return "credit"
-    if words <= NOTICE_WORDS and _NOTICE.search(paragraph.lower()):
+    if words <= NOTICE_WORDS and _is_notice(paragraph.lower()):
         return "notice"
     if words <= HEADING_WORDS and "\n" not in paragraph and not closed:
         return "heading"
@@ -79,9 +87,8 @@ def classify(paragraph: str) -> str | None:
 
 def may_hold_inline_furniture(text: str, start: int, end: int) -> bool:
     """Cheap test on a whole block: can any of its lines be inline furniture?"""
-    return (
-        _SEPARATOR_CHAR.search(text, start, end) is not None
-        or _NOTICE.search(text[start:end].lower()) is not None
+    return _SEPARATOR_CHAR.search(text, start, end) is not None or _is_notice(
+        text[start:end].lower()
     )
 
 
@@ -90,9 +97,13 @@ def is_inline_furniture(line: str) -> bool:
     a line without letters (credits and headings would misfire on OCR lines)."""
     if _LETTER.search(line) is None:
         return True
-    if _NOTICE.search(line.lower()) is not None:
+    if _is_notice(line.lower()):
         return True
     return _SEPARATOR_CHAR.search(line) is not None and _is_navigation(line)
+
+
+def _is_notice(lowered: str) -> bool:
+    return any(word in lowered for word in _NOTICE_WORDS) and _NOTICE.search(lowered) is not None
 
 
 def _is_navigation(paragraph: str) -> bool:

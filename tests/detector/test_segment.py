@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from detector import Article, DetectorConfig
-from detector.boilerplate import classify
+from detector.boilerplate import _NOTICE, _NOTICE_WORDS, _is_notice, classify
 from detector.prepare import Prepared, prepare
 from detector.segment import Paragraph, paragraphs
 
@@ -350,3 +350,14 @@ def test_units_tile_exactly_the_body_paragraphs(blocks: list[str], sep: str) -> 
             p.boilerplate is None and p.start <= lo and hi <= p.end for p in prepared.paragraphs
         )
     assert covered == in_body
+
+
+@given(st.text(alphabet="cokiesabnrvuthlpw -'", max_size=60))
+def test_the_notice_prefilter_never_hides_a_notice(text: str) -> None:
+    assert _is_notice(text) == (_NOTICE.search(text) is not None)
+
+
+@pytest.mark.parametrize("alternative", _NOTICE.pattern.split("|"))
+def test_every_notice_alternative_holds_a_prefilter_word(alternative: str) -> None:
+    literal = alternative.replace("?\\b", "")
+    assert any(word in literal for word in _NOTICE_WORDS)
