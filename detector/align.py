@@ -9,12 +9,15 @@ folded stream, and the aligned regions are chained into passages.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 from rapidfuzz.distance import LCSseq
 
+from detector.arrays import distinct
 from detector.config import DetectorConfig
 from detector.prepare import Prepared, _ranges
 from detector.text import I64
@@ -66,15 +69,76 @@ def unit_pairs(a: Prepared, b: Prepared | None, config: DetectorConfig) -> list[
 
 
 def _self_pairs(a: Prepared, config: DetectorConfig) -> list[tuple[int, int]]:
-    """:func:`unit_pairs` of a text with itself, vectorised: each run of units holding
-    one hash gives all its pairs ``i < j`` (at most ``_FULL_JOIN`` units) or the pairs
-    of neighbours in it (more)."""
-    hashes, units = a.shingles_by_hash
-    rows = hashes.shape[0]
-    if rows < 2:
+    """:func:`unit_pairs` of a text with itself (see :func:`_self_unit_pairs`)."""
+    return _self_unit_pairs([a], config)
+
+
+def self_paired(texts: Sequence[Prepared], config: DetectorConfig) -> npt.NDArray[np.bool_]:
+    """For many texts in one vectorised pass, whether each has a unit pair with itself
+    (``unit_pairs(text, None, config)`` is not empty): a text without one has no
+    internal repeats."""
+    flags = np.zeros(len(texts), dtype=bool)
+    small = [n for n, t in enumerate(texts) if t.units.shape[0] <= _MAX_UNITS]
+    for n in sorted(set(range(len(texts))).difference(small)):
+        flags[n] = bool(_self_pairs(texts[n], config))
+    for start in range(0, len(small), _MAX_TEXTS):
+        group = small[start : start + _MAX_TEXTS]
+        owners = np.repeat(group, [texts[n].units.shape[0] for n in group])
+        found = [i for i, _ in _self_unit_pairs([texts[n] for n in group], config)]
+        flags[owners[found]] = True
+    return flags
+
+
+_MAX_UNITS = (1 << 16) - 1
+"""Units a text may have for :func:`_self_unit_pairs` to join it with others (16 bits of
+a 64-bit code with the 32-bit hash and the text's number)."""
+_MAX_TEXTS = 32
+"""Texts joined at once: enough to share numpy's per-call cost, few enough for the
+arrays to stay in the CPU cache (measured fastest between 16 and 64)."""
+
+
+def _self_unit_pairs(texts: Sequence[Prepared], config: DetectorConfig) -> list[tuple[int, int]]:
+    """:func:`unit_pairs` of texts with themselves, vectorised over all of them: each run
+    of one text's units holding one hash gives all its pairs ``i < j`` (at most
+    ``_FULL_JOIN`` units) or the pairs of neighbours in it (more).
+
+    Units are numbered across the texts, in order; a single text may have any number of
+    units, several at most ``_MAX_UNITS`` each.
+    """
+    counts = np.array([t.units.shape[0] for t in texts], dtype=np.int64)
+    if counts.sum() < 2:
         return []
+    text = np.repeat(np.arange(len(texts), dtype=np.int64), counts)
+    first_unit = np.cumsum(counts) - counts
+    lengths = np.array([t.hashes.shape[0] for t in texts], dtype=np.int64)
+    first_hash = np.cumsum(lengths) - lengths
+    units = np.concatenate([t.units for t in texts])
+    k = config.shingle_size
+    starts = units[:, 0] + first_hash[text]
+    ends = np.maximum(units[:, 1] - k + 1, units[:, 0]) + first_hash[text]
+    idx, unit = _ranges(starts, ends)
+    hashes = np.concatenate([t.hashes for t in texts])[idx].astype(np.uint64)
+    if len(texts) == 1:  # any number of units: (hash, unit)
+        codes = distinct((hashes << np.uint64(32)) | unit.astype(np.uint64))
+        key = codes >> np.uint64(32)
+        unit = (codes & np.uint64(0xFFFFFFFF)).astype(np.int64)
+    else:  # (text, hash, unit within the text)
+        local = (unit - first_unit[text[unit]]).astype(np.uint64)
+        codes = distinct(
+            (text[unit].astype(np.uint64) << np.uint64(48)) | (hashes << np.uint64(16)) | local
+        )
+        key = codes >> np.uint64(16)
+        local = (codes & np.uint64(0xFFFF)).astype(np.int64)
+        unit = first_unit[(codes >> np.uint64(48)).astype(np.int64)] + local
+    sizes = np.bincount(unit, minlength=int(counts.sum())).astype(np.int64)
+    # Only rows whose hash another unit of the text holds can pair.
+    held = np.zeros(key.shape[0], dtype=bool)
+    np.equal(key[1:], key[:-1], out=held[1:])
+    held[:-1] |= held[1:]
+    key, unit = key[held], unit[held]
+    rows = key.shape[0]
     first = np.ones(rows, dtype=bool)
-    first[1:] = hashes[1:] != hashes[:-1]
+    first[1:] = key[1:] != key[:-1]
     run_id = np.cumsum(first) - 1
     run_start = np.flatnonzero(first)
     run_end = np.append(run_start[1:], rows)[run_id]  # per row: the end of its run
@@ -85,8 +149,7 @@ def _self_pairs(a: Prepared, config: DetectorConfig) -> list[tuple[int, int]]:
     later, row = _ranges(position + 1, stop)
     if later.shape[0] == 0:
         return []
-    sizes = a.unit_sizes
-    return _overlapping(units[row], units[later], sizes, sizes, config)
+    return _overlapping(unit[row], unit[later], sizes, sizes, config)
 
 
 def _cross_pairs(a: Prepared, b: Prepared, config: DetectorConfig) -> list[tuple[int, int]]:
@@ -114,8 +177,8 @@ def _cross_pairs(a: Prepared, b: Prepared, config: DetectorConfig) -> list[tuple
 
 
 def _overlapping(
-    i_rows: npt.NDArray[np.int32],
-    j_rows: npt.NDArray[np.int32],
+    i_rows: npt.NDArray[np.signedinteger[Any]],
+    j_rows: npt.NDArray[np.signedinteger[Any]],
     i_sizes: I64,
     j_sizes: I64,
     config: DetectorConfig,

@@ -11,7 +11,7 @@ from detector.index import MemoryIndex
 from detector.matcher import candidates, common_units, index_keys, mark_originals, to_match
 from detector.model import Article, ArticleReport, Match
 from detector.prepare import prepare_batch
-from detector.repeats import internal_repeats
+from detector.repeats import internal_repeats_of
 from detector.score import compare
 
 _BATCH = 256
@@ -80,16 +80,17 @@ def check_corpus(
         found[b_id].append(to_match(b, a, comparison.swapped()))
 
     reports = []
-    for n, p in enumerate(prepared, 1):
-        if n % _BATCH == 0 or n == len(prepared):
-            report("repeats", n, len(prepared))
-        reports.append(
-            ArticleReport(
-                id=p.article.id,
-                internal_repeats=internal_repeats(p, config),
-                matches=mark_originals(p.article, found[p.article.id]),
+    for start in range(0, len(prepared), _BATCH):
+        batch = prepared[start : start + _BATCH]
+        for p, repeats in zip(batch, internal_repeats_of(batch, config), strict=True):
+            reports.append(
+                ArticleReport(
+                    id=p.article.id,
+                    internal_repeats=repeats,
+                    matches=mark_originals(p.article, found[p.article.id]),
+                )
             )
-        )
+        report("repeats", start + len(batch), len(prepared))
     return reports
 
 

@@ -44,7 +44,7 @@ from detector.config import DetectorConfig
 from detector.matcher import index_keys
 from detector.model import Article, Match
 from detector.prepare import Prepared, _ranges, prepare_batch
-from detector.repeats import internal_repeats
+from detector.repeats import internal_repeats_of
 from detector.score import compare
 from service.matching import match
 from service.readers import Location, article_from_object
@@ -170,16 +170,15 @@ def fingerprint(plan: Plan, number: int) -> None:
     unit_indexable: list[npt.NDArray[np.bool_]] = []
     repeats: list[dict[str, Any]] = []
     for start in range(0, len(articles), BATCH):
-        for offset, prepared in enumerate(
-            prepare_batch(articles[start : start + BATCH], plan.config), start
-        ):
+        batch = prepare_batch(articles[start : start + BATCH], plan.config)
+        found_repeats = internal_repeats_of(batch, plan.config)
+        for offset, (prepared, found) in enumerate(zip(batch, found_repeats, strict=True), start):
             own = prepared.lookup_keys()
             keys.append(own)
             owners.append(np.full(own.shape[0], first + offset, dtype=np.uint32))
             unit_keys.append(prepared.keys)
             unit_owner.append(np.full(prepared.keys.shape[0], first + offset, dtype=np.uint32))
             unit_indexable.append(prepared.indexable)
-            found = internal_repeats(prepared, plan.config)
             if found.spans:
                 repeats.append({"id": prepared.article.id, **found.to_json()})
     bands = plan.config.bands_rows()[0]

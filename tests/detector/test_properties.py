@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from detector import Article, ArticleReport, check_corpus
-from detector.align import _FULL_JOIN, _MIN_SHARED, unit_pairs
+from detector.align import _FULL_JOIN, _MIN_SHARED, self_paired, unit_pairs
 from detector.config import DetectorConfig
 from detector.prepare import Prepared, prepare_batch
 
@@ -176,3 +176,16 @@ def test_the_vectorised_unit_join_equals_the_plain_one(one: str, two: str, copie
         assert unit_pairs(x, y, config) == _reference_pairs(x, y, config)
     for x in (a, b, c):
         assert sorted(unit_pairs(x, None, config)) == _reference_self_pairs(x, config)
+
+
+@SETTINGS
+@given(st.lists(st.tuples(articles_text(), st.integers(1, 3)), min_size=1, max_size=6))
+def test_texts_with_self_pairs_are_found_together_as_one_by_one(
+    drawn: list[tuple[str, int]],
+) -> None:
+    config = DetectorConfig()
+    # A text printed ``copies`` times over repeats itself; once, it rarely does.
+    texts = ["\n\n".join([text] * copies) for text, copies in drawn]
+    prepared = prepare_batch([Article(str(n), t) for n, t in enumerate(texts)], config)
+    one_by_one = [bool(unit_pairs(p, None, config)) for p in prepared]
+    assert self_paired(prepared, config).tolist() == one_by_one
