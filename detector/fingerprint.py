@@ -30,9 +30,10 @@ _P5 = np.uint32(0x165667B1)
 EMPTY = np.uint32(0xFFFFFFFF)
 """Signature value of a unit with no shingles (datasketch's empty value)."""
 
-# Shingles processed per block when signing: keeps the (block x num_perm) working
-# array inside the CPU cache.
-_BLOCK = 4096
+# Shingles processed per block when signing: the (block x num_perm) working array stays
+# within the CPU's last-level cache (4 MB at 64 permutations; measured fastest of 512 to
+# 65536 on the benchmark machine).
+_BLOCK = 16384
 
 
 def _rotl(x: U32, r: int) -> U32:
