@@ -87,8 +87,20 @@ def prepare(article: Article, config: DetectorConfig) -> Prepared:
     return prepare_batch([article], config)[0]
 
 
-def prepare_batch(articles: Sequence[Article], config: DetectorConfig) -> list[Prepared]:
+Segments = tuple[tuple[Paragraph, ...], I64]
+"""An article's paragraphs and units, as :class:`Prepared` holds them."""
+
+
+def prepare_batch(
+    articles: Sequence[Article],
+    config: DetectorConfig,
+    segments: Sequence[Segments] | None = None,
+) -> list[Prepared]:
     """Fold, segment, shingle, sign and band many articles in one vectorised pass.
+
+    ``segments``, when given, are the articles' paragraphs and units from an earlier
+    preparation with the same config: segmenting is the part done in Python, so the
+    batch job keeps them instead of segmenting an article twice.
 
     >>> p = prepare(Article("a", "Une phrase assez longue pour former une unité entière."),
     ...             DetectorConfig())
@@ -102,8 +114,13 @@ def prepare_batch(articles: Sequence[Article], config: DetectorConfig) -> list[P
     stream = np.concatenate([f.chars for f in folded]) if folded else np.zeros(0, np.uint32)
     all_hashes = shingle_hashes(stream, k)
     per_article: list[tuple[U32, tuple[Paragraph, ...], I64]] = []
-    for article, f, start in zip(articles, folded, offsets[:-1].tolist(), strict=True):
+    for n, (article, f, start) in enumerate(
+        zip(articles, folded, offsets[:-1].tolist(), strict=True)
+    ):
         hashes = all_hashes[start : start + max(len(f) - k + 1, 0)]
+        if segments is not None:
+            per_article.append((hashes, *segments[n]))
+            continue
         paras = tuple(paragraphs(article.text))
         per_article.append((hashes, paras, units(article.text, f, hashes, list(paras), config)))
 

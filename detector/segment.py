@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import re
 import statistics
+from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import pairwise
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -49,6 +51,27 @@ class Paragraph:
     end: int
     boilerplate: str | None = None
     """None for body text, else the reason: short, digits, credit, link, heading."""
+
+
+REASONS: tuple[str | None, ...] = (
+    *(None, "short", "digits", "navigation", "link", "credit", "notice", "heading"),
+)
+"""Every ``Paragraph.boilerplate`` value; its index is the paragraph's code in rows."""
+
+
+def paragraph_rows(paras: Sequence[Paragraph]) -> I64:
+    """Paragraphs as ``(n, 3)`` rows ``start, end, reason code`` (to store them).
+
+    >>> paragraphs_of(paragraph_rows([Paragraph(0, 4, "short")]))
+    (Paragraph(start=0, end=4, boilerplate='short'),)
+    """
+    rows = [(p.start, p.end, REASONS.index(p.boilerplate)) for p in paras]
+    return np.array(rows, dtype=np.int64).reshape(len(rows), 3)
+
+
+def paragraphs_of(rows: npt.NDArray[np.integer[Any]]) -> tuple[Paragraph, ...]:
+    """The paragraphs that :func:`paragraph_rows` stored."""
+    return tuple(Paragraph(start, end, REASONS[code]) for start, end, code in rows.tolist())
 
 
 def paragraphs(text: str) -> list[Paragraph]:

@@ -40,7 +40,8 @@ from service.batch.executors import Executor, JobError, Step
 from service.batch.inputs import Fields, ReadStats, check_inputs, read_articles
 from service.batch.steps import Plan, dumps, lines_of, write_atomically
 
-STATE_VERSION = 1
+STATE_VERSION = 2
+"""Bumped when the work directory's files change, so that --resume refuses an old one."""
 RELATED = ("duplicate", "republication")
 
 

@@ -9,8 +9,8 @@ tasks it finished. Articles are numbered in input order (their *ordinal*); parti
 - **read** (the driver, in order): ``read/P.jsonl`` (the articles), ``read/P.offsets.npy``
   (where each line starts) and ``read/P.meta.json`` (ids, dates, sources).
 - **fingerprint** (per partition): every article's band keys as postings
-  ``fingerprint/P.keys.npy`` / ``P.ords.npy`` sorted by key, each unit's band keys, and
-  the articles' internal repeats.
+  ``fingerprint/P.keys.npy`` / ``P.ords.npy`` sorted by key, each unit's band keys, the
+  articles' paragraphs and units, and their internal repeats.
 - **group** (per shard of the key space): the shard's postings from every partition,
   sorted by key then ordinal: an index of the whole corpus in which a bucket is a run.
   Buckets of a single posting are left out (an article finds only itself there).
@@ -19,7 +19,8 @@ tasks it finished. Articles are numbered in input order (their *ordinal*); parti
   to what is found, vectorised (:func:`find_candidates`): the same choice ``redite
   check`` makes.
 - **verify** (per partition of the smaller ordinal): each candidate pair compared once
-  by the engine (``detector.score.compare``), both texts read back from ``read/``.
+  by the engine (``detector.score.compare``), both texts read back from ``read/`` and
+  prepared again with the paragraphs and units the fingerprint step kept.
 - **against**, **index** (per partition, with ``--against``): the articles matched
   against a store, then added to it.
 """
@@ -43,9 +44,10 @@ from detector.arrays import distinct
 from detector.config import DetectorConfig
 from detector.matcher import index_keys
 from detector.model import Article, Match
-from detector.prepare import Prepared, _ranges, prepare_batch
+from detector.prepare import Prepared, Segments, _ranges, prepare_batch
 from detector.repeats import internal_repeats_of
 from detector.score import compare
+from detector.segment import paragraph_rows, paragraphs_of
 from service.matching import match
 from service.readers import Location, article_from_object
 from service.stores import open_store
@@ -168,6 +170,9 @@ def fingerprint(plan: Plan, number: int) -> None:
     unit_keys: list[U64] = []
     unit_owner: list[U32] = []
     unit_indexable: list[npt.NDArray[np.bool_]] = []
+    unit_ranges: list[I64] = []
+    paragraph_rows_: list[I64] = []
+    paragraph_owner: list[U32] = []
     repeats: list[dict[str, Any]] = []
     for start in range(0, len(articles), BATCH):
         batch = prepare_batch(articles[start : start + BATCH], plan.config)
@@ -179,6 +184,11 @@ def fingerprint(plan: Plan, number: int) -> None:
             unit_keys.append(prepared.keys)
             unit_owner.append(np.full(prepared.keys.shape[0], first + offset, dtype=np.uint32))
             unit_indexable.append(prepared.indexable)
+            unit_ranges.append(prepared.units)
+            paragraph_rows_.append(paragraph_rows(prepared.paragraphs))
+            paragraph_owner.append(
+                np.full(len(prepared.paragraphs), first + offset, dtype=np.uint32)
+            )
             if found.spans:
                 repeats.append({"id": prepared.article.id, **found.to_json()})
     bands = plan.config.bands_rows()[0]
@@ -193,8 +203,25 @@ def fingerprint(plan: Plan, number: int) -> None:
     save_array(
         plan.path("fingerprint", number, ".unit_indexable.npy"), _joined(unit_indexable, np.bool_)
     )
+    # The segmentation, so that the verify step does not segment an article again.
+    save_array(
+        plan.path("fingerprint", number, ".units.npy"),
+        _rows(unit_ranges, 2).astype(np.int32),
+    )
+    save_array(
+        plan.path("fingerprint", number, ".paragraphs.npy"),
+        _rows(paragraph_rows_, 3).astype(np.int32),
+    )
+    save_array(
+        plan.path("fingerprint", number, ".paragraph_owner.npy"),
+        _joined(paragraph_owner, np.uint32),
+    )
     write_atomically(plan.path("fingerprint", number, ".repeats.jsonl"), lines_of(repeats))
     save_array(plan.path("fingerprint", number, ".keys.npy"), all_keys[order])  # last: done
+
+
+def _rows(parts: Sequence[I64], width: int) -> I64:
+    return np.concatenate(parts) if parts else np.zeros((0, width), dtype=np.int64)
 
 
 def _joined(parts: Sequence[npt.NDArray[Any]], dtype: Any) -> npt.NDArray[Any]:
@@ -491,21 +518,42 @@ def _verified(
 
 
 def _prepare_ordinals(plan: Plan, ordinals: Sequence[int]) -> dict[int, Prepared]:
-    """The articles of ``ordinals`` prepared, read from their partitions, in batches."""
+    """The articles of ``ordinals`` prepared, read from their partitions with the
+    segmentation the fingerprint step kept, in batches."""
     by_partition: dict[int, list[int]] = defaultdict(list)
     for ordinal in ordinals:
         by_partition[plan.partition_of(ordinal)].append(ordinal)
     order: list[int] = []
     articles: list[Article] = []
+    segments: list[Segments] = []
     for number, wanted in sorted(by_partition.items()):
         first = number * plan.partition_size
         order.extend(wanted)
         articles.extend(read_partition(plan, number, [o - first for o in wanted]))
+        segments.extend(_segments(plan, number, wanted))
     prepared: dict[int, Prepared] = {}
     for start in range(0, len(articles), BATCH):
-        batch = prepare_batch(articles[start : start + BATCH], plan.config)
+        batch = prepare_batch(
+            articles[start : start + BATCH], plan.config, segments[start : start + BATCH]
+        )
         prepared.update(zip(order[start : start + BATCH], batch, strict=True))
     return prepared
+
+
+def _segments(plan: Plan, number: int, wanted: Sequence[int]) -> list[Segments]:
+    """The paragraphs and units of some articles of a partition, as fingerprinted."""
+    unit_owner = np.load(plan.path("fingerprint", number, ".unit_owner.npy"))
+    units = np.load(plan.path("fingerprint", number, ".units.npy")).astype(np.int64)
+    paragraph_owner = np.load(plan.path("fingerprint", number, ".paragraph_owner.npy"))
+    paragraphs = np.load(plan.path("fingerprint", number, ".paragraphs.npy"))
+    u_low = np.searchsorted(unit_owner, wanted, side="left").tolist()
+    u_high = np.searchsorted(unit_owner, wanted, side="right").tolist()
+    p_low = np.searchsorted(paragraph_owner, wanted, side="left").tolist()
+    p_high = np.searchsorted(paragraph_owner, wanted, side="right").tolist()
+    return [
+        (paragraphs_of(paragraphs[pl:ph]), units[ul:uh])
+        for ul, uh, pl, ph in zip(u_low, u_high, p_low, p_high, strict=True)
+    ]
 
 
 def _commons(plan: Plan, ordinals: Sequence[int]) -> dict[int, npt.NDArray[np.bool_]]:
