@@ -452,7 +452,8 @@ def verify(plan: Plan, number: int) -> None:
     """Compare each candidate pair whose smaller ordinal lies in this partition."""
     low, high = number * plan.partition_size, (number + 1) * plan.partition_size
     mine = []
-    for other in range(plan.partitions):
+    # A pair was found by its first article's partition or by its second's, a later one.
+    for other in range(number, plan.partitions):
         found = np.load(plan.path("candidates", other, ".pairs.npy"))
         mine.append(found[(found[:, 0] >= low) & (found[:, 0] < high)])
     pairs = _distinct_pairs(mine)
