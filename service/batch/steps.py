@@ -12,8 +12,9 @@ tasks it finished. Articles are numbered in input order (their *ordinal*); parti
   ``fingerprint/P.keys.npy`` / ``P.ords.npy`` sorted by key, each unit's band keys, the
   articles' paragraphs and units, and their internal repeats.
 - **group** (per shard of the key space): the shard's postings from every partition,
-  sorted by key then ordinal: an index of the whole corpus in which a bucket is a run.
-  Buckets of a single posting are left out (an article finds only itself there).
+  sorted by key then ordinal, with each bucket's key and first member: an index of the
+  whole corpus. Buckets of a single posting are left out (an article finds only itself
+  there); the postings kept are also written by ordinal.
 - **candidates** (per partition): every unit's band keys looked up in the shards, as a
   store lookup of the article's keys would be, and the engine's candidate rules applied
   to what is found, vectorised (:func:`find_candidates`): the same choice ``redite
@@ -232,8 +233,9 @@ def _joined(parts: Sequence[npt.NDArray[Any]], dtype: Any) -> npt.NDArray[Any]:
 
 
 def group(plan: Plan, shard: int) -> None:
-    """One shard of the whole corpus's index: the postings of its shared buckets sorted
-    by key, then ordinal, so that a bucket is a run that a binary search finds."""
+    """One shard of the whole corpus's index: the members of its shared buckets, bucket
+    after bucket (by key, members by ordinal), and each bucket's key and first member,
+    so that one binary search in the keys finds a bucket."""
     shift = 64 - plan.shard_bits
     bounds = np.array([shard << shift, ((shard + 1) << shift) - 1], dtype=np.uint64)
     keys_parts, ords_parts = [], []
@@ -265,8 +267,15 @@ def group(plan: Plan, shard: int) -> None:
     keys, ords = keys[shared], ords[shared]
     order = np.lexsort((ords, keys))
     keys, ords = keys[order], ords[order]
+    # The same postings by ordinal: a candidates task reads its partition's slice, the
+    # keys worth looking up at all.
+    by_ordinal = np.argsort(ords)
+    save_array(plan.path("group", shard, ".ordinal_ords.npy"), ords[by_ordinal])
+    save_array(plan.path("group", shard, ".ordinal_keys.npy"), keys[by_ordinal])
+    first = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1])))[: keys.shape[0]]
     save_array(plan.path("group", shard, ".ords.npy"), ords)
-    save_array(plan.path("group", shard, ".keys.npy"), keys)
+    save_array(plan.path("group", shard, ".bucket_starts.npy"), np.append(first, keys.shape[0]))
+    save_array(plan.path("group", shard, ".bucket_keys.npy"), keys[first])
     write_atomically(plan.path("group", shard, ".json"), dumps(summary).encode())  # last
 
 
@@ -294,7 +303,7 @@ def find_candidates(plan: Plan, number: int) -> None:
     owner = np.load(plan.path("fingerprint", number, ".unit_owner.npy"))
     unit_keys = np.load(plan.path("fingerprint", number, ".unit_keys.npy"))
     indexable = np.load(plan.path("fingerprint", number, ".unit_indexable.npy"))
-    shards = _Shards(plan)
+    shards = _Shards(plan, number)
     first = number * plan.partition_size
     cuts = np.searchsorted(owner, np.arange(first, first + plan.partition_size + CHUNK, CHUNK))
     pairs: list[npt.NDArray[np.uint32]] = []
@@ -323,18 +332,36 @@ def _distinct_pairs(parts: Sequence[npt.NDArray[np.uint32]]) -> npt.NDArray[np.u
 
 
 class _Shards:
-    """The group step's sorted shards, opened as memory maps on first use."""
+    """The group step's sorted shards, opened as memory maps on first use, as seen from
+    one partition."""
 
-    def __init__(self, plan: Plan) -> None:
+    def __init__(self, plan: Plan, number: int) -> None:
         self.plan = plan
         self.shift = np.uint64(64 - plan.shard_bits)
-        self._open: dict[int, tuple[U64, U32]] = {}
+        self._open: dict[int, tuple[U64, I64, U32]] = {}
+        self.shared = self._shared_keys(number)
+        """The partition's keys that are in a shared bucket, sorted: the others are in
+        no shard, and a search in this small array skips them (most keys) quickly."""
 
-    def get(self, shard: int) -> tuple[U64, U32]:
+    def _shared_keys(self, number: int) -> U64:
+        bounds = [number * self.plan.partition_size, (number + 1) * self.plan.partition_size]
+        found = []
+        for shard in range(self.plan.shards):
+            ords = np.load(self.plan.path("group", shard, ".ordinal_ords.npy"), mmap_mode="r")
+            keys = np.load(self.plan.path("group", shard, ".ordinal_keys.npy"), mmap_mode="r")
+            low, high = np.searchsorted(ords, bounds).tolist()
+            found.append(np.asarray(keys[low:high]))
+        return distinct(_joined(found, np.uint64))
+
+    def get(self, shard: int) -> tuple[U64, I64, U32]:
+        """A shard's bucket keys, where each bucket's members start (and the end), and the
+        members."""
         if shard not in self._open:
-            keys = np.load(self.plan.path("group", shard, ".keys.npy"), mmap_mode="r")
-            ords = np.load(self.plan.path("group", shard, ".ords.npy"), mmap_mode="r")
-            self._open[shard] = (keys, ords)
+            self._open[shard] = (
+                np.load(self.plan.path("group", shard, ".bucket_keys.npy"), mmap_mode="r"),
+                np.load(self.plan.path("group", shard, ".bucket_starts.npy"), mmap_mode="r"),
+                np.load(self.plan.path("group", shard, ".ords.npy"), mmap_mode="r"),
+            )
         return self._open[shard]
 
     def buckets(self, keys: U64) -> tuple[I64, I64, U32]:
@@ -343,20 +370,20 @@ class _Shards:
         sizes = np.zeros(keys.shape[0], dtype=np.int64)
         rows: list[I64] = []
         members: list[U32] = []
+        if self.shared.shape[0] == 0:
+            return sizes, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.uint32)
         order = np.argsort(keys)  # sorted needles search 5x faster
+        needles = keys[order]
+        at = np.minimum(np.searchsorted(self.shared, needles), self.shared.shape[0] - 1)
+        order = order[self.shared[at] == needles]
         shard_of = (keys[order] >> self.shift).astype(np.int64)
         bounds = np.searchsorted(shard_of, np.arange(self.plan.shards + 1))
         for shard in np.flatnonzero(np.diff(bounds)).tolist():
             where = order[bounds[shard] : bounds[shard + 1]]
-            shard_keys, shard_ords = self.get(shard)
-            if shard_keys.shape[0] == 0:
-                continue
-            needles = keys[where]
-            low = np.searchsorted(shard_keys, needles, side="left")
-            # Most keys are in no shared bucket: only the found ones need their end.
-            found = np.flatnonzero(shard_keys[np.minimum(low, shard_keys.shape[0] - 1)] == needles)
-            where, low = where[found], low[found]
-            high = np.searchsorted(shard_keys, needles[found], side="right")
+            bucket_keys, bucket_starts, shard_ords = self.get(shard)
+            bucket = np.searchsorted(bucket_keys, keys[where])  # each key has a bucket here
+            low = np.asarray(bucket_starts[bucket])
+            high = np.asarray(bucket_starts[bucket + 1])
             sizes[where] = high - low
             small = (high - low) <= self.plan.config.hot_bucket_cap
             at, row = _ranges(low[small], high[small])
