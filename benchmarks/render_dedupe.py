@@ -128,29 +128,7 @@ def render_markdown(result: dict[str, Any], plot: Path | None = None, link: str 
         "",
         "Reading:",
         "",
-        "- **Time.** Fingerprinting (normalise, segment, shingle, sign: about 0.7 ms of CPU "
-        "per 3 KB article) and the candidate lookups take most of it. The lookups grow "
-        "faster than the corpus: the engine's banding (21 bands of 3 rows, chosen for the "
-        "recall of edited sentences) puts unrelated sentences in a shared bucket now and "
-        "then, and each article's buckets hold more of them as the corpus grows; "
-        "`min_band_hits` keeps them from becoming candidates, but they are still looked up.",
-        "- **Memory.** The figure is resident memory, and it counts the key shards that "
-        "the candidates step maps into memory: file pages that both workers share (each "
-        "counts them) and that the kernel can drop. "
-        + (
-            "The anonymous part (resident memory less file pages) is in the table's last column. "
-            if any("peak_anonymous_bytes" in x for x in scale)
-            else "This run did not separate them. Later single runs with the same script "
-            "(which now records both) measured 1.39 GiB resident of which 0.77 GiB "
-            "anonymous at 100,000 articles, and at 1,000,000 articles 10.02 GiB resident of "
-            "which 1.04 GiB anonymous, in 857.6 s (commit c20ded5; the wall time varies by "
-            "about 5% between runs on this shared machine). "
-        )
-        + "What the job holds itself is listed in docs/batch.md.",
-        "- **datasketch.** Its recipe hashes word 5-grams (a few hundred per article, where "
-        "redite hashes every 5-letter window), keeps every MinHash in memory, and never "
-        "aligns text; redite verifies and aligns every candidate pair and measures coverage "
-        "on both sides.",
+        *_reading(result, dict(steps)),
     ]
     if plot is not None:
         _plot(scale, plot)
@@ -190,3 +168,53 @@ def _plot(scale: list[dict[str, Any]], path: Path) -> None:
     figure.tight_layout()
     figure.savefig(path, dpi=110)
     plt.close(figure)
+
+
+def _reading(result: dict[str, Any], steps: dict[int, dict[str, float]]) -> list[str]:
+    """What the figures say, computed from them."""
+    scale, ds = result["scale"], result["datasketch"]
+    sizes = sorted(steps)
+    out = []
+    if len(sizes) >= 2:
+        small, big = sizes[-2], sizes[-1]
+        growth = big / small
+
+        def ratio(step: str) -> float:
+            return steps[big].get(step, 0.0) / max(steps[small].get(step, 0.0), 1e-9)
+
+        fingerprint_cpu = 2 * steps[big].get("fingerprint", 0.0) / big * 1000
+        out.append(
+            f"- **Time.** Fingerprinting (normalise, segment, shingle, sign: about "
+            f"{fingerprint_cpu:.2f} ms of CPU per 3 KB article on the two cores, about half "
+            f"of it the segmentation, which is Python) takes most of it and grows with the "
+            f"corpus (x{ratio('fingerprint'):.1f} from {small:,} to {big:,} articles, "
+            f"{growth:.0f}x as many). The candidate lookups grow faster "
+            f"(x{ratio('candidates'):.1f}): unrelated sentences share a bucket now and then "
+            "(the engine's banding, 21 bands of 3 rows, is chosen for the recall of edited "
+            "sentences), and each article's shared buckets hold more members as the corpus "
+            "grows; they are all read, to apply the engine's rules exactly as a store lookup "
+            "would, and `min_band_hits` keeps them from becoming candidates."
+        )
+    largest = scale[-1]
+    if "peak_anonymous_bytes" in largest:
+        out.append(
+            f"- **Memory.** The figure is resident memory: at {largest['articles']:,} articles "
+            f"{_gib(largest['peak_rss_bytes'])}, of which {_gib(largest['peak_anonymous_bytes'])} "
+            "anonymous; the rest is the key shards the candidates step maps into memory, "
+            "file pages that both workers share (each counts them) and that the kernel can "
+            "drop. Only buckets of two or more postings are kept in the shards. What the job "
+            "holds itself is listed in docs/batch.md."
+        )
+    ours = next((x for x in scale if x["articles"] == ds["articles"]), None)
+    if ours is not None:
+        needed = ds["seconds"] / result["targets"]["datasketch_ratio"]
+        fingerprint = steps.get(ds["articles"], {}).get("fingerprint", 0.0)
+        out.append(
+            f"- **datasketch.** Its recipe hashes word 5-grams (a few hundred per article, "
+            "where redite hashes every 5-letter window), keeps every MinHash in memory, and "
+            "never aligns text; redite verifies and aligns every candidate pair and measures "
+            f"coverage on both sides. Five times its throughput would mean the whole job on "
+            f"{ds['articles']:,} articles in {needed:,.0f} s; redite's fingerprint step alone "
+            f"took {fingerprint:,.1f} s of it."
+        )
+    return out
