@@ -141,7 +141,7 @@ def read_partition(plan: Plan, number: int, wanted: Sequence[int] | None = None)
     with path.open("rb") as handle:
         if wanted is None:
             return [_article(line, path, i) for i, line in enumerate(handle)]
-        offsets = np.load(plan.path("read", number, ".offsets.npy"))
+        offsets = np.load(plan.path("read", number, ".offsets.npy"), mmap_mode="r")
         found = []
         for i in wanted:
             handle.seek(int(offsets[i]))
@@ -570,16 +570,19 @@ def _prepare_ordinals(plan: Plan, ordinals: Sequence[int]) -> dict[int, Prepared
 
 def _segments(plan: Plan, number: int, wanted: Sequence[int]) -> list[Segments]:
     """The paragraphs and units of some articles of a partition, as fingerprinted."""
-    unit_owner = np.load(plan.path("fingerprint", number, ".unit_owner.npy"))
-    units = np.load(plan.path("fingerprint", number, ".units.npy")).astype(np.int64)
-    paragraph_owner = np.load(plan.path("fingerprint", number, ".paragraph_owner.npy"))
-    paragraphs = np.load(plan.path("fingerprint", number, ".paragraphs.npy"))
+    # Mapped, not read: a verify task wants a few articles of each of many partitions.
+    unit_owner = np.load(plan.path("fingerprint", number, ".unit_owner.npy"), mmap_mode="r")
+    units = np.load(plan.path("fingerprint", number, ".units.npy"), mmap_mode="r")
+    paragraph_owner = np.load(
+        plan.path("fingerprint", number, ".paragraph_owner.npy"), mmap_mode="r"
+    )
+    paragraphs = np.load(plan.path("fingerprint", number, ".paragraphs.npy"), mmap_mode="r")
     u_low = np.searchsorted(unit_owner, wanted, side="left").tolist()
     u_high = np.searchsorted(unit_owner, wanted, side="right").tolist()
     p_low = np.searchsorted(paragraph_owner, wanted, side="left").tolist()
     p_high = np.searchsorted(paragraph_owner, wanted, side="right").tolist()
     return [
-        (paragraphs_of(paragraphs[pl:ph]), units[ul:uh])
+        (paragraphs_of(np.asarray(paragraphs[pl:ph])), np.asarray(units[ul:uh], dtype=np.int64))
         for ul, uh, pl, ph in zip(u_low, u_high, p_low, p_high, strict=True)
     ]
 
@@ -591,12 +594,12 @@ def _commons(plan: Plan, ordinals: Sequence[int]) -> dict[int, npt.NDArray[np.bo
     for ordinal in ordinals:
         by_partition[plan.partition_of(ordinal)].append(ordinal)
     for number, wanted in sorted(by_partition.items()):
-        owner = np.load(plan.path("fingerprint", number, ".unit_owner.npy"))
-        flags = np.load(plan.path("candidates", number, ".common.npy"))
+        owner = np.load(plan.path("fingerprint", number, ".unit_owner.npy"), mmap_mode="r")
+        flags = np.load(plan.path("candidates", number, ".common.npy"), mmap_mode="r")
         starts = np.searchsorted(owner, wanted, side="left")
         ends = np.searchsorted(owner, wanted, side="right")
         for ordinal, start, end in zip(wanted, starts.tolist(), ends.tolist(), strict=True):
-            found[ordinal] = flags[start:end]
+            found[ordinal] = np.array(flags[start:end])
     return found
 
 
