@@ -27,7 +27,6 @@ from detector.text import Folded
 
 I64 = npt.NDArray[np.int64]
 
-_LINE_BREAK = re.compile(r"\r\n|[\n\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
 _TERMINAL = ".!?…;"
 _CLOSERS = "\"'»”’)]*"
 _SENTENCE_END = re.compile(r"[.!?…]+[\"'»”’)\]]*\s+")
@@ -38,7 +37,6 @@ _ABBREVIATIONS = frozenset(
     }
 )
 _LAST_WORD = re.compile(r"(\w+)\W*$")
-_NON_SPACE = re.compile(r"\S(?:.*\S)?")
 _CDC_MASK = 127
 """A long stretch is cut where a shingle hash has these low bits clear (every ~128 chars)."""
 
@@ -92,28 +90,25 @@ def paragraphs(text: str) -> list[Paragraph]:
     return found
 
 
-def _lines(text: str) -> list[tuple[int, int]]:
-    lines = []
-    start = 0
-    for m in _LINE_BREAK.finditer(text):
-        lines.append((start, m.start()))
-        start = m.end()
-    lines.append((start, len(text)))
-    return lines
+_LINE_ENDS = "\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
+"""The characters ``str.splitlines`` breaks lines at (``\\r\\n`` is one break)."""
 
 
 def _blocks(text: str) -> list[list[tuple[int, int]]]:
     """Runs of non-blank lines (stripped), separated by blank lines."""
     blocks: list[list[tuple[int, int]]] = []
     current: list[tuple[int, int]] = []
-    for start, end in _lines(text):
-        m = _NON_SPACE.search(text, start, end)
-        if m is None:
-            if current:
-                blocks.append(current)
-                current = []
-        else:
-            current.append(m.span())
+    start = 0
+    for line in text.splitlines(keepends=True):
+        content = line.rstrip(_LINE_ENDS)
+        stripped = content.lstrip()
+        if stripped:
+            first = start + len(content) - len(stripped)
+            current.append((first, first + len(stripped.rstrip())))
+        elif current:
+            blocks.append(current)
+            current = []
+        start += len(line)
     if current:
         blocks.append(current)
     return blocks

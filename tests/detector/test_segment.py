@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -9,7 +11,7 @@ from hypothesis import strategies as st
 from detector import Article, DetectorConfig
 from detector.boilerplate import _NOTICE, _NOTICE_WORDS, _is_notice, classify
 from detector.prepare import Prepared, prepare
-from detector.segment import Paragraph, paragraphs
+from detector.segment import Paragraph, _blocks, paragraphs
 
 PROPERTY = settings(max_examples=50, deadline=None, derandomize=True, database=None)
 
@@ -361,3 +363,25 @@ def test_the_notice_prefilter_never_hides_a_notice(text: str) -> None:
 def test_every_notice_alternative_holds_a_prefilter_word(alternative: str) -> None:
     literal = alternative.replace("?\\b", "")
     assert any(word in literal for word in _NOTICE_WORDS)
+
+
+def _reference_blocks(text: str) -> list[list[tuple[int, int]]]:
+    """Blank-line separated runs of stripped lines, the plain way: regexes."""
+    lines, start = [], 0
+    for m in re.finditer(r"\r\n|[\n\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]", text):
+        lines.append((start, m.start()))
+        start = m.end()
+    lines.append((start, len(text)))
+    blocks: list[list[tuple[int, int]]] = [[]]
+    for start, end in lines:
+        found = re.compile(r"\S(?:.*\S)?").search(text, start, end)
+        if found is None:
+            blocks.append([])
+        else:
+            blocks[-1].append(found.span())
+    return [block for block in blocks if block]
+
+
+@given(st.text(alphabet=" a\t\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029\u00a0\u3000", max_size=40))
+def test_blocks_split_lines_as_the_regex_did(text: str) -> None:
+    assert _blocks(text) == _reference_blocks(text)
