@@ -331,28 +331,30 @@ def dedupe(  # noqa: PLR0917  # one parameter per option
         redite dedupe tonight.jsonl --out out/ --against redis://db:6379/0 --index
         redite dedupe big.jsonl.gz --out out/ --engine dask --scheduler tcp://sched:8786
     """
-    from service.batch.cli import run_dedupe  # noqa: PLC0415  # keeps `redite --help` fast
+    # Imported here: they load numpy and the engine, and `redite --help` stays fast.
+    from service.batch.cli import run_dedupe  # noqa: PLC0415
+    from service.batch.inputs import Fields  # noqa: PLC0415
+    from service.batch.job import JobOptions  # noqa: PLC0415
 
     try:
-        run_dedupe(
-            inputs=inputs,
+        fields = Fields(
+            id=id_field,
+            text=text_field,
+            html=html_field,
+            published_at=date_field,
+            source=source_field,
+        )
+        options = JobOptions(
+            inputs=list(inputs),
             out=out,
-            fields={
-                "id": id_field,
-                "text": text_field,
-                "html": html_field,
-                "published_at": date_field,
-                "source": source_field,
-            },
+            fields=fields,
             skip_invalid=skip_invalid,
-            jobs=jobs,
-            engine=engine,
-            scheduler=scheduler,
             partition_size=partition_size,
-            resume=resume,
             against=against,
-            add_to_index=add_to_index,
-            quiet=quiet,
+            index=add_to_index,
+        )
+        run_dedupe(
+            options, jobs=jobs, engine=engine, scheduler=scheduler, resume=resume, quiet=quiet
         )
     except RediteError as error:
         raise click.ClickException(str(error)) from None

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable
+from dataclasses import replace
 
 from tqdm import tqdm
 
@@ -14,42 +15,27 @@ from service.batch.executors import (
     LocalExecutor,
     default_jobs,
 )
-from service.batch.inputs import Fields
 from service.batch.job import JobOptions, print_summary, run_job
 from service.stores import check_url
 
 
 def run_dedupe(
+    options: JobOptions,
     *,
-    inputs: Sequence[str],
-    out: str,
-    fields: Mapping[str, str],
-    skip_invalid: bool,
     jobs: int | None,
     engine: str,
     scheduler: str | None,
-    partition_size: int,
     resume: bool,
-    against: str | None,
-    add_to_index: bool,
     quiet: bool,
 ) -> None:
     """Run the job the command line describes and print its summary on stderr."""
-    if add_to_index and against is None:
+    if options.index and options.against is None:
         raise JobError("--index needs --against STORE: the index to add the corpus to")
-    if against is not None:
-        path = check_url(against)
+    if options.against is not None:
+        path = check_url(options.against)
         if path is not None:  # tasks may run elsewhere: name the file absolutely
-            against = f"sqlite:///{path.resolve()}"
-    options = JobOptions(
-        inputs=list(inputs),
-        out=out,
-        fields=Fields(**fields),
-        skip_invalid=skip_invalid,
-        partition_size=partition_size,
-        against=against,
-        index=add_to_index,
-    )
+            options = replace(options, against=f"sqlite:///{path.resolve()}")
+    out = options.out
     workers = jobs or default_jobs()
     executor: Executor = (
         DaskExecutor(scheduler, workers) if engine == "dask" else LocalExecutor(workers)
