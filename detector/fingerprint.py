@@ -113,20 +113,22 @@ def sign(hashes: U32, offsets: I64, num_perm: int, seed: int) -> U32:
     a, b = permutations(num_perm, seed)
     mixed = fmix32(hashes)
     sizes = np.diff(offsets)
+    buffer = np.empty((num_perm, _BLOCK), dtype=np.uint32)  # reused: no page faults
     group = 0
     while group < groups:
-        # Take whole groups until the block is full (always at least one group).
+        # Whole groups up to _BLOCK shingles (a larger group alone).
         first = group
-        total = 0
-        while group < groups and (group == first or total + int(sizes[group]) <= _BLOCK):
-            total += int(sizes[group])
-            group += 1
-        lo, hi = int(offsets[first]), int(offsets[group])
+        lo = int(offsets[first])
+        group = max(int(np.searchsorted(offsets[1:], lo + _BLOCK, side="right")), first + 1)
+        hi = int(offsets[group])
         if hi == lo:
             continue
         # (num_perm x shingles): the min runs along contiguous memory.
-        block = np.multiply.outer(a, mixed[lo:hi])
-        block += b[:, None]
+        block = (
+            buffer[:, : hi - lo] if hi - lo <= _BLOCK else np.empty((num_perm, hi - lo), np.uint32)
+        )
+        np.multiply(a[:, None], mixed[lo:hi], out=block)
+        np.add(block, b[:, None], out=block)
         nonempty = np.flatnonzero(sizes[first:group])
         starts = (offsets[first:group] - lo)[nonempty]
         out[first + nonempty] = np.minimum.reduceat(block, starts, axis=1).T
