@@ -111,10 +111,11 @@ def save_array(path: Path, array: npt.NDArray[Any]) -> None:
 def mapped(path: Path) -> npt.NDArray[Any]:
     """A finished array of an earlier step, mapped into memory once per process.
 
-    Verify tasks each want a few rows of many partitions' files; opening a ``.npy`` file
-    costs about 50 microseconds, mapping it again nothing. The key holds the file's inode
-    and modification time, so a file written again (another job in the same directory)
-    is mapped afresh.
+    Tasks want a few rows of many files (a group task, a slice of every partition's
+    postings; a verify task, a few articles of hundreds of partitions), and a worker runs
+    many tasks: opening a ``.npy`` file costs about 50 microseconds, mapping it again
+    nothing. The key holds the file's inode and modification time, so a file written
+    again (another job in the same directory) is mapped afresh.
     """
     stat = path.stat()
     return _mapped(str(path), (stat.st_ino, stat.st_mtime_ns, stat.st_size))
@@ -192,7 +193,7 @@ def fingerprint(plan: Plan, number: int) -> None:
     unit_owner: list[U32] = []
     unit_indexable: list[npt.NDArray[np.bool_]] = []
     unit_ranges: list[I64] = []
-    paragraph_rows_: list[I64] = []
+    paragraph_tables: list[I64] = []
     paragraph_owner: list[U32] = []
     repeats: list[dict[str, Any]] = []
     for start in range(0, len(articles), BATCH):
@@ -206,7 +207,7 @@ def fingerprint(plan: Plan, number: int) -> None:
             unit_owner.append(np.full(prepared.keys.shape[0], first + offset, dtype=np.uint32))
             unit_indexable.append(prepared.indexable)
             unit_ranges.append(prepared.units)
-            paragraph_rows_.append(paragraph_rows(prepared.paragraphs))
+            paragraph_tables.append(paragraph_rows(prepared.paragraphs))
             paragraph_owner.append(
                 np.full(len(prepared.paragraphs), first + offset, dtype=np.uint32)
             )
@@ -231,7 +232,7 @@ def fingerprint(plan: Plan, number: int) -> None:
     )
     save_array(
         plan.path("fingerprint", number, ".paragraphs.npy"),
-        _rows(paragraph_rows_, 3).astype(np.int32),
+        _rows(paragraph_tables, 3).astype(np.int32),
     )
     save_array(
         plan.path("fingerprint", number, ".paragraph_owner.npy"),
@@ -260,8 +261,8 @@ def group(plan: Plan, shard: int) -> None:
     bounds = np.array([shard << shift, ((shard + 1) << shift) - 1], dtype=np.uint64)
     keys_parts, ords_parts = [], []
     for number in range(plan.partitions):
-        keys = np.load(plan.path("fingerprint", number, ".keys.npy"), mmap_mode="r")
-        ords = np.load(plan.path("fingerprint", number, ".ords.npy"), mmap_mode="r")
+        keys = mapped(plan.path("fingerprint", number, ".keys.npy"))
+        ords = mapped(plan.path("fingerprint", number, ".ords.npy"))
         low = int(np.searchsorted(keys, bounds[0], side="left"))
         high = int(np.searchsorted(keys, bounds[1], side="right"))
         keys_parts.append(np.asarray(keys[low:high]))
@@ -283,19 +284,20 @@ def group(plan: Plan, shard: int) -> None:
     }
     # A bucket of one posting holds only its own article, which finds nobody there:
     # most buckets are such, and dropping them shrinks what the candidates step reads.
-    shared = np.repeat(sizes >= 2, sizes)
+    kept = sizes >= 2
+    shared = np.repeat(kept, sizes)
     keys, ords = keys[shared], ords[shared]
-    order = np.lexsort((ords, keys))
+    order = np.lexsort((ords, keys))  # the same buckets, members now by ordinal
     keys, ords = keys[order], ords[order]
+    bucket_starts = np.concatenate(([0], np.cumsum(sizes[kept])))
     # The same postings by ordinal: a candidates task reads its partition's slice, the
     # keys worth looking up at all.
     by_ordinal = np.argsort(ords)
     save_array(plan.path("group", shard, ".ordinal_ords.npy"), ords[by_ordinal])
     save_array(plan.path("group", shard, ".ordinal_keys.npy"), keys[by_ordinal])
-    first = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1])))[: keys.shape[0]]
     save_array(plan.path("group", shard, ".ords.npy"), ords)
-    save_array(plan.path("group", shard, ".bucket_starts.npy"), np.append(first, keys.shape[0]))
-    save_array(plan.path("group", shard, ".bucket_keys.npy"), keys[first])
+    save_array(plan.path("group", shard, ".bucket_starts.npy"), bucket_starts)
+    save_array(plan.path("group", shard, ".bucket_keys.npy"), keys[bucket_starts[:-1]])
     write_atomically(plan.path("group", shard, ".json"), dumps(summary).encode())  # last
 
 
@@ -367,8 +369,8 @@ class _Shards:
         bounds = [number * self.plan.partition_size, (number + 1) * self.plan.partition_size]
         found = []
         for shard in range(self.plan.shards):
-            ords = np.load(self.plan.path("group", shard, ".ordinal_ords.npy"), mmap_mode="r")
-            keys = np.load(self.plan.path("group", shard, ".ordinal_keys.npy"), mmap_mode="r")
+            ords = mapped(self.plan.path("group", shard, ".ordinal_ords.npy"))
+            keys = mapped(self.plan.path("group", shard, ".ordinal_keys.npy"))
             low, high = np.searchsorted(ords, bounds).tolist()
             found.append(np.asarray(keys[low:high]))
         return distinct(_joined(found, np.uint64))
@@ -378,9 +380,9 @@ class _Shards:
         members."""
         if shard not in self._open:
             self._open[shard] = (
-                np.load(self.plan.path("group", shard, ".bucket_keys.npy"), mmap_mode="r"),
-                np.load(self.plan.path("group", shard, ".bucket_starts.npy"), mmap_mode="r"),
-                np.load(self.plan.path("group", shard, ".ords.npy"), mmap_mode="r"),
+                mapped(self.plan.path("group", shard, ".bucket_keys.npy")),
+                mapped(self.plan.path("group", shard, ".bucket_starts.npy")),
+                mapped(self.plan.path("group", shard, ".ords.npy")),
             )
         return self._open[shard]
 
