@@ -113,7 +113,8 @@ def sign(hashes: U32, offsets: I64, num_perm: int, seed: int) -> U32:
     a, b = permutations(num_perm, seed)
     mixed = fmix32(hashes)
     sizes = np.diff(offsets)
-    buffer = np.empty((num_perm, _BLOCK), dtype=np.uint32)  # reused: no page faults
+    width = min(_BLOCK, int(hashes.shape[0]))
+    buffer = np.empty((num_perm, width), dtype=np.uint32)  # reused: no page faults
     group = 0
     while group < groups:
         # Whole groups up to _BLOCK shingles (a larger group alone).
@@ -125,7 +126,7 @@ def sign(hashes: U32, offsets: I64, num_perm: int, seed: int) -> U32:
             continue
         # (num_perm x shingles): the min runs along contiguous memory.
         block = (
-            buffer[:, : hi - lo] if hi - lo <= _BLOCK else np.empty((num_perm, hi - lo), np.uint32)
+            buffer[:, : hi - lo] if hi - lo <= width else np.empty((num_perm, hi - lo), np.uint32)
         )
         np.multiply(a[:, None], mixed[lo:hi], out=block)
         np.add(block, b[:, None], out=block)
