@@ -111,11 +111,12 @@ def save_array(path: Path, array: npt.NDArray[Any]) -> None:
 def mapped(path: Path) -> npt.NDArray[Any]:
     """A finished array of an earlier step, mapped into memory once per process.
 
-    Tasks want a few rows of many files (a group task, a slice of every partition's
-    postings; a verify task, a few articles of hundreds of partitions), and a worker runs
-    many tasks: opening a ``.npy`` file costs about 50 microseconds, mapping it again
-    nothing. The key holds the file's inode and modification time, so a file written
-    again (another job in the same directory) is mapped afresh.
+    A verify task wants a few rows of the files of hundreds of partitions, and a worker
+    runs many tasks: opening a ``.npy`` file costs about 50 microseconds, mapping it again
+    nothing. Only files of which a task reads a few pages are worth keeping mapped: the
+    pages read stay resident in the worker. The key holds the file's inode and
+    modification time, so a file written again (another job in the same directory) is
+    mapped afresh.
     """
     stat = path.stat()
     return _mapped(str(path), (stat.st_ino, stat.st_mtime_ns, stat.st_size))
@@ -261,8 +262,10 @@ def group(plan: Plan, shard: int) -> None:
     bounds = np.array([shard << shift, ((shard + 1) << shift) - 1], dtype=np.uint64)
     keys_parts, ords_parts = [], []
     for number in range(plan.partitions):
-        keys = mapped(plan.path("fingerprint", number, ".keys.npy"))
-        ords = mapped(plan.path("fingerprint", number, ".ords.npy"))
+        # Mapped for this task only: a worker that kept every partition's postings
+        # mapped would hold the pages it read of all of them.
+        keys = np.load(plan.path("fingerprint", number, ".keys.npy"), mmap_mode="r")
+        ords = np.load(plan.path("fingerprint", number, ".ords.npy"), mmap_mode="r")
         low = int(np.searchsorted(keys, bounds[0], side="left"))
         high = int(np.searchsorted(keys, bounds[1], side="right"))
         keys_parts.append(np.asarray(keys[low:high]))
@@ -369,8 +372,8 @@ class _Shards:
         bounds = [number * self.plan.partition_size, (number + 1) * self.plan.partition_size]
         found = []
         for shard in range(self.plan.shards):
-            ords = mapped(self.plan.path("group", shard, ".ordinal_ords.npy"))
-            keys = mapped(self.plan.path("group", shard, ".ordinal_keys.npy"))
+            ords = np.load(self.plan.path("group", shard, ".ordinal_ords.npy"), mmap_mode="r")
+            keys = np.load(self.plan.path("group", shard, ".ordinal_keys.npy"), mmap_mode="r")
             low, high = np.searchsorted(ords, bounds).tolist()
             found.append(np.asarray(keys[low:high]))
         return distinct(_joined(found, np.uint64))
@@ -380,9 +383,9 @@ class _Shards:
         members."""
         if shard not in self._open:
             self._open[shard] = (
-                mapped(self.plan.path("group", shard, ".bucket_keys.npy")),
-                mapped(self.plan.path("group", shard, ".bucket_starts.npy")),
-                mapped(self.plan.path("group", shard, ".ords.npy")),
+                np.load(self.plan.path("group", shard, ".bucket_keys.npy"), mmap_mode="r"),
+                np.load(self.plan.path("group", shard, ".bucket_starts.npy"), mmap_mode="r"),
+                np.load(self.plan.path("group", shard, ".ords.npy"), mmap_mode="r"),
             )
         return self._open[shard]
 
