@@ -125,6 +125,13 @@ def run_job(
     summary = Summary()
     key = options.fingerprint()
     if resume and state is not None and state.get("read"):
+        written = state.get("version", 1)
+        if written != STATE_VERSION:
+            raise JobError(
+                f"the work in {work} was written by another version of redite (work "
+                f"format {written}, this one reads {STATE_VERSION}); run without --resume "
+                "to start over"
+            )
         if state.get("key") != key:
             raise JobError(
                 f"the work in {work} was for other inputs or parameters; "
@@ -270,6 +277,7 @@ def _read(
         steps.write_partition(str(work), partitions, batch)
         partitions += 1
     state = {
+        "version": STATE_VERSION,
         "key": key,
         "read": {
             "articles": len(seen),

@@ -182,6 +182,21 @@ def test_resume_refuses_work_done_for_other_inputs(
     assert "nothing finished to resume" in said[0]
 
 
+def test_resume_refuses_work_of_another_format(
+    corpus: tuple[Path, list[Article]], tmp_path: Path
+) -> None:
+    path, _ = corpus
+    dedupe([str(path)], tmp_path / "out")
+    state_path = tmp_path / "out" / ".work" / "state.json"
+    state = json.loads(state_path.read_text())
+    del state["version"]  # as redite wrote it before the work format had a version
+    state_path.write_text(json.dumps(state))
+    from service.batch.executors import JobError  # noqa: PLC0415
+
+    with pytest.raises(JobError, match=re.escape("another version of redite (work format 1")):
+        dedupe([str(path)], tmp_path / "out", resume=True)
+
+
 def test_duplicate_ids_are_skipped_and_reported(tmp_path: Path) -> None:
     (tmp_path / "a.jsonl").write_text('{"id": "x", "text": "Un."}\n{"id": "y", "text": "Deux."}\n')
     (tmp_path / "b.jsonl").write_text('{"id": "x", "text": "Trois."}\n')
