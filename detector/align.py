@@ -78,9 +78,12 @@ def self_paired(texts: Sequence[Prepared], config: DetectorConfig) -> npt.NDArra
     (``unit_pairs(text, None, config)`` is not empty): a text without one has no
     internal repeats."""
     flags = np.zeros(len(texts), dtype=bool)
-    small = [n for n, t in enumerate(texts) if t.units.shape[0] <= _MAX_UNITS]
-    for n in sorted(set(range(len(texts))).difference(small)):
-        flags[n] = bool(_self_pairs(texts[n], config))
+    small = []
+    for n, text in enumerate(texts):
+        if text.units.shape[0] <= _MAX_UNITS:
+            small.append(n)
+        else:  # too many units to share a join with others
+            flags[n] = bool(_self_pairs(text, config))
     for start in range(0, len(small), _MAX_TEXTS):
         group = small[start : start + _MAX_TEXTS]
         owners = np.repeat(group, [texts[n].units.shape[0] for n in group])

@@ -574,13 +574,10 @@ def _verified(
 def _prepare_ordinals(plan: Plan, ordinals: Sequence[int]) -> dict[int, Prepared]:
     """The articles of ``ordinals`` prepared, read from their partitions with the
     segmentation the fingerprint step kept, in batches."""
-    by_partition: dict[int, list[int]] = defaultdict(list)
-    for ordinal in ordinals:
-        by_partition[plan.partition_of(ordinal)].append(ordinal)
     order: list[int] = []
     articles: list[Article] = []
     segments: list[Segments] = []
-    for number, wanted in sorted(by_partition.items()):
+    for number, wanted in _by_partition(plan, ordinals):
         first = number * plan.partition_size
         order.extend(wanted)
         articles.extend(read_partition(plan, number, [o - first for o in wanted]))
@@ -592,6 +589,14 @@ def _prepare_ordinals(plan: Plan, ordinals: Sequence[int]) -> dict[int, Prepared
         )
         prepared.update(zip(order[start : start + BATCH], batch, strict=True))
     return prepared
+
+
+def _by_partition(plan: Plan, ordinals: Sequence[int]) -> list[tuple[int, list[int]]]:
+    """The ordinals grouped by partition, partitions in order."""
+    grouped: dict[int, list[int]] = defaultdict(list)
+    for ordinal in ordinals:
+        grouped[plan.partition_of(ordinal)].append(ordinal)
+    return sorted(grouped.items())
 
 
 def _segments(plan: Plan, number: int, wanted: Sequence[int]) -> list[Segments]:
@@ -613,10 +618,7 @@ def _segments(plan: Plan, number: int, wanted: Sequence[int]) -> list[Segments]:
 def _commons(plan: Plan, ordinals: Sequence[int]) -> dict[int, npt.NDArray[np.bool_]]:
     """The common flags of each article's units, from the candidates step."""
     found: dict[int, npt.NDArray[np.bool_]] = {}
-    by_partition: dict[int, list[int]] = defaultdict(list)
-    for ordinal in ordinals:
-        by_partition[plan.partition_of(ordinal)].append(ordinal)
-    for number, wanted in sorted(by_partition.items()):
+    for number, wanted in _by_partition(plan, ordinals):
         owner = mapped(plan.path("fingerprint", number, ".unit_owner.npy"))
         flags = mapped(plan.path("candidates", number, ".common.npy"))
         starts = np.searchsorted(owner, wanted, side="left")
