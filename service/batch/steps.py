@@ -220,7 +220,7 @@ def fingerprint(plan: Plan, number: int) -> None:
     save_array(plan.path("fingerprint", number, ".ords.npy"), _joined(owners, np.uint32)[order])
     save_array(
         plan.path("fingerprint", number, ".unit_keys.npy"),
-        np.concatenate(unit_keys) if unit_keys else np.zeros((0, bands), dtype=np.uint64),
+        _joined(unit_keys, np.uint64, bands),
     )
     save_array(plan.path("fingerprint", number, ".unit_owner.npy"), _joined(unit_owner, np.uint32))
     save_array(
@@ -229,11 +229,11 @@ def fingerprint(plan: Plan, number: int) -> None:
     # The segmentation, so that the verify step does not segment an article again.
     save_array(
         plan.path("fingerprint", number, ".units.npy"),
-        _rows(unit_ranges, 2).astype(np.int32),
+        _joined(unit_ranges, np.int64, 2).astype(np.int32),
     )
     save_array(
         plan.path("fingerprint", number, ".paragraphs.npy"),
-        _rows(paragraph_tables, 3).astype(np.int32),
+        _joined(paragraph_tables, np.int64, 3).astype(np.int32),
     )
     save_array(
         plan.path("fingerprint", number, ".paragraph_owner.npy"),
@@ -243,12 +243,13 @@ def fingerprint(plan: Plan, number: int) -> None:
     save_array(plan.path("fingerprint", number, ".keys.npy"), all_keys[order])  # last: done
 
 
-def _rows(parts: Sequence[I64], width: int) -> I64:
-    return np.concatenate(parts) if parts else np.zeros((0, width), dtype=np.int64)
-
-
-def _joined(parts: Sequence[npt.NDArray[Any]], dtype: Any) -> npt.NDArray[Any]:
-    return np.concatenate(parts) if parts else np.zeros(0, dtype=dtype)
+def _joined(
+    parts: Sequence[npt.NDArray[Any]], dtype: Any, width: int | None = None
+) -> npt.NDArray[Any]:
+    """The parts end to end; none make an empty array (of rows of ``width``)."""
+    if parts:
+        return np.concatenate(parts)
+    return np.zeros((0,) if width is None else (0, width), dtype=dtype)
 
 
 # group -----------------------------------------------------------------------------------
