@@ -96,6 +96,9 @@ def _load_sections() -> None:
     # or absent optional module only costs its own section.
     from benchmarks import render_accuracy  # noqa: F401, PLC0415
 
+    register("misses.json", "python -m benchmarks.misses --out benchmarks/results/misses.json")(
+        _misses
+    )
     register("speed.json", "python -m benchmarks.speed --out benchmarks/results/speed.json")(_speed)
     register("sweep.json", "python -m benchmarks.sweep")(_sweep)
     register("service.json", "python -m benchmarks.service --out benchmarks/results/service.json")(
@@ -104,6 +107,12 @@ def _load_sections() -> None:
     register("dedupe.json", "python -m benchmarks.dedupe --out benchmarks/results/dedupe.json")(
         _dedupe
     )
+
+
+def _misses(result: dict[str, Any], context: Context) -> str:
+    from benchmarks.render_misses import render_markdown  # noqa: PLC0415
+
+    return render_markdown(result)
 
 
 def _speed(result: dict[str, Any], context: Context) -> str:

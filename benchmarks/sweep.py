@@ -35,6 +35,8 @@ VARIANTS: dict[str, tuple[str, dict[str, Any]]] = {
     "perm128": ("128 permutations (37 bands x 3 rows)", {"num_perm": 128}),
     "lsh04": ("LSH threshold 0.4 (16 bands x 4 rows)", {"lsh_threshold": 0.4}),
     "shingle4": ("4-character shingles", {"shingle_size": 4}),
+    "hits1": ("one shared bucket makes a candidate (not two)", {"min_band_hits": 1}),
+    "unit25": ("units from 25 characters (not 40)", {"unit_min_chars": 25}),
     "loose": (
         "looser verification (containment 0.4, unit coverage 0.4, similarity 0.5)",
         {"verify_containment": 0.4, "min_unit_coverage": 0.4, "min_similarity": 0.5},
