@@ -18,10 +18,10 @@ parameters that shape band keys, and the bucket grouping, so two layouts never m
   expiry among their records;
 - ``count``            how many articles are stored (approximate after a crash).
 
-Round trips: a lookup is one pipeline of read-only script calls (one call on a single
-server, one per tag touched on a cluster); a fetch one pipeline of ``HVALS``; an upsert
-two (read the old record; then write the record and edit the buckets in one pipeline); a
-delete two. Redis Cluster pipelines split by node and run in parallel.
+Round trips: a lookup is one pipeline of ``MGET`` of the groups (one on a single server,
+one per tag touched on a cluster), searched in the client; a fetch one pipeline of
+``HVALS``; an upsert two (read the old record; then write the record and edit the buckets
+in one pipeline); a delete two. Redis Cluster pipelines split by node and run in parallel.
 
 No cross-slot transactions, and every script names the keys it touches. The bucket edit
 script appends a posting only if absent and removes it only if present, so concurrent
@@ -78,10 +78,10 @@ _HANDLE_BYTES = 4
 _POSTING = _FIELD_BYTES + _HANDLE_BYTES
 _HANDLE_MASK = (1 << 8 * _HANDLE_BYTES) - 1
 
-# Both scripts read entries packed in ARGV: a 2-byte index into KEYS (big-endian), then a
-# 3-byte field (the low 24 bits of a band key), then for edits the 4-byte handle. A group
-# is a string of 7-byte postings (field, handle); ``string.find`` scans it in C, and a
-# hit that does not start a posting (a match across two postings) is skipped.
+# The edit script reads entries packed in ARGV: a 2-byte index into KEYS (big-endian), then
+# a 3-byte field (the low 24 bits of a band key), then the 4-byte handle. A group is a
+# string of 7-byte postings (field, handle); ``string.find`` scans it in C, and a hit
+# that does not start a posting (a match across two postings) is skipped.
 _SCAN = """
 local function group(cache, k)
   local value = cache[k]
@@ -107,21 +107,6 @@ local function key_index(packed, i)
   return string.byte(packed, i) * 256 + string.byte(packed, i + 1) + 1
 end
 """
-
-_LOOKUP = (
-    _SCAN
-    + """
-local wanted, out, cache = ARGV[1], {}, {}
-for i = 1, #wanted, 5 do
-  local value, found = group(cache, key_index(wanted, i)), {}
-  each(value, string.sub(wanted, i + 2, i + 4), function(at)
-    found[#found + 1] = string.sub(value, at + 3, at + 6)
-  end)
-  out[#out + 1] = #found > 0 and table.concat(found) or false
-end
-return out
-"""
-)
 
 # ARGV[1]: the most postings a bucket keeps; ARGV[2]: postings to add; ARGV[3]: postings
 # to remove. Each group is read once, edited in Lua and written once. Returns how many
@@ -170,7 +155,7 @@ Client = aioredis.Redis | RedisCluster
 
 class _HiredisPacking:
     """Commands packed by hiredis (C) instead of redis-py's pure-Python packer, ten
-    times faster on the long script calls of a lookup (hundreds of keys each)."""
+    times faster on the long commands of lookups and edits (hundreds of keys each)."""
 
     def pack_command(self, *args: Any) -> list[bytes]:
         if isinstance(args[0], str) and " " in args[0]:  # "SCRIPT LOAD" is two words
@@ -338,18 +323,26 @@ class RedisStore:
         return max(int(value or 0), 0)
 
     async def lookup(self, keys: Sequence[int]) -> dict[int, list[str]]:
-        wanted = list(dict.fromkeys(int(k) for k in keys))
-        calls = self._plan(wanted)
-        replies = await self._scripts(_LOOKUP, [(c.keys, [c.entries.tobytes()]) for c in calls])
-        found: dict[int, list[str]] = {}
-        for call, values in zip(calls, replies, strict=True):
-            for position, value in zip(call.positions.tolist(), values, strict=True):
-                if value:
-                    found[wanted[position]] = [
-                        value[i : i + _HANDLE_BYTES].hex()
-                        for i in range(0, len(value), _HANDLE_BYTES)
-                    ]
-        return found
+        """The handles posted under each of ``keys`` that has any.
+
+        The groups holding the keys are read whole (``MGET``: one per hash tag on a
+        cluster, whose commands must keep to one slot) and searched here: Redis does
+        only hash lookups and copies, so one shared Redis thread serves many workers.
+        """
+        wanted = np.fromiter(dict.fromkeys(int(k) for k in keys), dtype=np.uint64)
+        if wanted.shape[0] == 0:
+            return {}
+        groups, where = np.unique(wanted >> np.uint64(self._shift), return_inverse=True)
+        tags = groups % np.uint64(TAGS) if self._cluster else np.zeros_like(groups)
+        order = np.argsort(tags, kind="stable")  # the groups of a tag together
+        position = np.empty_like(order)
+        position[order] = np.arange(order.shape[0])
+        cuts = np.flatnonzero(np.diff(tags[order])) + 1
+        pipe = self._client.pipeline(transaction=False)
+        for chunk in np.split(groups[order], cuts):
+            pipe.execute_command("MGET", *[self._group_key(g) for g in chunk.tolist()])
+        values = [value or b"" for reply in await self._call(pipe.execute()) for value in reply]
+        return _postings_of(wanted, position[where], values)
 
     async def fetch(self, handles: Sequence[str]) -> list[Article]:
         names = list(dict.fromkeys(handles))
@@ -511,6 +504,43 @@ class RedisStore:
             return await awaitable
         except (RedisError, OSError) as error:
             raise StoreUnavailable(f"Redis at {self.url}: {error}") from error
+
+
+def _postings_of(
+    wanted: npt.NDArray[np.uint64], group: npt.NDArray[np.intp], values: list[bytes]
+) -> dict[int, list[str]]:
+    """Search group strings for band keys: ``wanted[i]`` lies in ``values[group[i]]``;
+    the handles of the postings whose field is the key's low 24 bits, in posting order."""
+    whole = [value[: len(value) - len(value) % _POSTING] for value in values]
+    counts = np.fromiter((len(v) // _POSTING for v in whole), dtype=np.int64, count=len(whole))
+    rows = np.frombuffer(b"".join(whole), dtype=np.uint8).reshape(-1, _POSTING)
+    if rows.shape[0] == 0:
+        return {}
+    fields = np.zeros(rows.shape[0], dtype=np.uint64)
+    for column in range(_FIELD_BYTES):
+        fields = (fields << np.uint64(8)) | rows[:, column]
+    owner = np.repeat(np.arange(len(whole), dtype=np.uint64), counts)
+    codes = (owner << np.uint64(24)) | fields
+    order = np.argsort(codes, kind="stable")  # equal codes keep their posting order
+    codes = codes[order]
+    handles = np.ascontiguousarray(rows[order, _FIELD_BYTES:]).view(">u4").ravel()
+    asked = (group.astype(np.uint64) << np.uint64(24)) | (wanted & np.uint64(0xFFFFFF))
+    low = np.searchsorted(codes, asked, side="left")
+    high = np.searchsorted(codes, asked, side="right")
+    hit = np.flatnonzero(high > low)
+    if hit.shape[0] == 0:
+        return {}
+    sizes = high[hit] - low[hit]
+    ends = np.cumsum(sizes)
+    taken = handles[np.arange(int(ends[-1])) + np.repeat(low[hit] - (ends - sizes), sizes)]
+    distinct, which = np.unique(taken, return_inverse=True)
+    digits = distinct.astype(">u4").tobytes().hex()  # what _name gives, for all at once
+    names = [digits[i : i + 8] for i in range(0, len(digits), 8)]
+    named = [names[i] for i in which.tolist()]
+    return {
+        key: named[end - size : end]
+        for key, size, end in zip(wanted[hit].tolist(), sizes.tolist(), ends.tolist(), strict=True)
+    }
 
 
 def _name(handle: int) -> str:

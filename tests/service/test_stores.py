@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from detector.config import DetectorConfig
@@ -17,7 +18,7 @@ from detector.prepare import prepare
 from service.matching import match, upsert
 from service.stores import Store, StoreError, StoreUnavailable, open_store
 from service.stores.base import Stored, encode_record
-from service.stores.redis import RedisStore, short_handle
+from service.stores.redis import RedisStore, _postings_of, short_handle
 from service.stores.sqlite import SQLiteStore
 from tests.service.redis_servers import RedisCluster, RedisServer
 
@@ -334,3 +335,18 @@ async def test_redis_down_raises_unavailable_then_recovers(
         assert await store.get("b") is not None
     finally:
         await store.close()
+
+
+def _posting(field: int, handle: int) -> bytes:
+    return field.to_bytes(3, "big") + handle.to_bytes(4, "big")
+
+
+def test_redis_lookup_reads_whole_postings_in_order_from_group_strings() -> None:
+    # Group 0 holds field 1 twice (handles 9 then 3) and a posting whose bytes contain
+    # field 1 across a posting boundary; group 1 is missing; a torn tail is ignored.
+    tricky = _posting(0x000000, 0x00000100) + _posting(0x010000, 0x00000005)
+    values = [_posting(1, 9) + tricky + _posting(1, 3) + b"\x00\x00", b""]
+    wanted = np.array([(7 << 40) | 1, (7 << 40) | 2, (8 << 40) | 1], dtype=np.uint64)
+    found = _postings_of(wanted, np.array([0, 0, 1]), values)
+    assert found == {int(wanted[0]): [f"{9:08x}", f"{3:08x}"]}
+    assert _postings_of(wanted, np.array([1, 1, 1]), [b"", b""]) == {}
