@@ -94,13 +94,14 @@ Segments = tuple[tuple[Paragraph, ...], I64]
 def prepare_batch(
     articles: Sequence[Article],
     config: DetectorConfig,
-    segments: Sequence[Segments] | None = None,
+    segments: Sequence[Segments | None] | None = None,
 ) -> list[Prepared]:
     """Fold, segment, shingle, sign and band many articles in one vectorised pass.
 
     ``segments``, when given, are the articles' paragraphs and units from an earlier
-    preparation with the same config: segmenting is the part done in Python, so the
-    batch job keeps them instead of segmenting an article twice.
+    preparation with the same config (None for an article to segment now): segmenting
+    is the part done in Python, so the batch job and the stores keep them instead of
+    segmenting an article twice.
 
     >>> p = prepare(Article("a", "Une phrase assez longue pour former une unité entière."),
     ...             DetectorConfig())
@@ -118,8 +119,9 @@ def prepare_batch(
         zip(articles, folded, offsets[:-1].tolist(), strict=True)
     ):
         hashes = all_hashes[start : start + max(len(f) - k + 1, 0)]
-        if segments is not None:
-            per_article.append((hashes, *segments[n]))
+        kept = None if segments is None else segments[n]
+        if kept is not None:
+            per_article.append((hashes, *kept))
             continue
         paras = tuple(paragraphs(article.text))
         per_article.append((hashes, paras, units(article.text, f, hashes, list(paras), config)))

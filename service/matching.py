@@ -53,7 +53,7 @@ async def upsert(store: Store, article: Article, config: DetectorConfig) -> Outc
     prepared = prepare(article, config)
     keys = index_keys(prepared)
     outcome = await _match_prepared(store, prepared, keys, config)
-    result = await store.upsert(article, keys)
+    result = await store.upsert(article, keys, (prepared.paragraphs, prepared.units))
     return replace(outcome, upsert=result)
 
 
@@ -64,8 +64,9 @@ async def _match_prepared(
     common = common_units(query, hits, config)
     wanted = candidates(query, hits, config, common)
     fetched = await store.fetch(wanted) if wanted else []
-    found = [a for a in fetched if a.id != query.article.id]
-    others = prepare_batch(found, config)
+    stored = [s for s in fetched if s.article.id != query.article.id]
+    found = [s.article for s in stored]
+    others = prepare_batch(found, config, [s.segments for s in stored])
     first = matches(query, others, config, common)
     ids = {m.id for m in first}
     matched = tuple(a for a in found if a.id in ids)

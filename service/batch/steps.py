@@ -698,7 +698,8 @@ async def _index_all(url: str, config: DetectorConfig, articles: Sequence[Articl
 
     async def one(prepared: Prepared) -> None:
         async with gate:
-            await store.upsert(prepared.article, index_keys(prepared))
+            segments = (prepared.paragraphs, prepared.units)
+            await store.upsert(prepared.article, index_keys(prepared), segments)
 
     try:
         for start in range(0, len(articles), BATCH):

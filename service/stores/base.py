@@ -21,10 +21,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
+import numpy as np
 import xxhash
 
 from detector.errors import RediteError
 from detector.model import Article, parse_published_at
+from detector.prepare import Segments
+from detector.segment import REASONS, paragraph_rows, paragraphs_of
 
 
 class StoreUnavailable(RediteError, ConnectionError):
@@ -41,6 +44,10 @@ class Stored:
 
     article: Article
     indexed_at: datetime
+    segments: Segments | None = None
+    """The article's paragraphs and units as the engine cut them when it was indexed:
+    verifying the article as a candidate then skips segmenting it again (the index is
+    namespaced by the parameters that shape them). None in records written without."""
 
     def reference_time(self) -> datetime:
         """The time retention counts from: ``published_at``, else when it was indexed."""
@@ -67,7 +74,7 @@ class Store(Protocol):
         """The handles posted under each key (buckets over the cap come back truncated)."""
         ...
 
-    async def fetch(self, handles: Sequence[str]) -> Sequence[Article]:
+    async def fetch(self, handles: Sequence[str]) -> Sequence[Stored]:
         """The live articles posted under ``handles``, in their order (missing and
         expired ones are left out)."""
         ...
@@ -76,8 +83,11 @@ class Store(Protocol):
         """The stored article with this id, if any."""
         ...
 
-    async def upsert(self, article: Article, keys: Sequence[int]) -> UpsertResult:
-        """Store ``article`` under ``keys``, replacing what its id had before."""
+    async def upsert(
+        self, article: Article, keys: Sequence[int], segments: Segments | None = None
+    ) -> UpsertResult:
+        """Store ``article`` under ``keys``, replacing what its id had before; keep its
+        ``segments`` with it when given."""
         ...
 
     async def delete(self, article_id: str) -> bool:
@@ -124,6 +134,12 @@ def encode_record(stored: Stored) -> bytes:
     """An article record as compact JSON bytes (never pickle)."""
     record = stored.article.to_json()
     record["indexed_at"] = stored.indexed_at.isoformat()
+    if stored.segments is not None:
+        paragraphs, units = stored.segments
+        record["segments"] = {
+            "paragraphs": paragraph_rows(paragraphs).ravel().tolist(),
+            "units": units.ravel().tolist(),
+        }
     return json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
@@ -133,9 +149,26 @@ def decode_record(data: bytes | str) -> Stored:
         record = json.loads(data)
         indexed_at = parse_published_at(record.pop("indexed_at"), "indexed_at")
         published_at = parse_published_at(record.pop("published_at", None))
+        segments = record.pop("segments", None)
         article = Article(published_at=published_at, **record)
+        if segments is not None:
+            segments = _segments(segments, len(article.text))
     except (ValueError, TypeError, KeyError) as error:
         raise StoreError(f"an article record in the store is damaged: {error}") from None
     if indexed_at is None:
         raise StoreError("an article record in the store has no indexed_at")
-    return Stored(article, indexed_at)
+    return Stored(article, indexed_at, segments)
+
+
+def _segments(data: dict[str, list[int]], length: int) -> Segments:
+    """Stored segments, checked to lie inside a text of ``length`` characters."""
+    rows = np.array(data["paragraphs"], dtype=np.int64).reshape(-1, 3)
+    units = np.array(data["units"], dtype=np.int64).reshape(-1, 2)
+    for spans in (rows[:, :2], units):
+        if spans.size and (spans.min() < 0 or spans.max() > length):
+            raise ValueError("segments outside the text")
+        if (spans[:, 0] > spans[:, 1]).any():
+            raise ValueError("a segment ends before it starts")
+    if rows.size and (rows[:, 2].min() < 0 or rows[:, 2].max() >= len(REASONS)):
+        raise ValueError("unknown boilerplate reason in segments")
+    return paragraphs_of(rows), units

@@ -5,8 +5,9 @@ parameters that shape band keys, and the bucket grouping, so two layouts never m
 
 - ``a:{handle}``       a hash of the article records posted under a 4-byte handle (the
   low 32 bits of the id's xxh64): field = the id, value = the record as compact JSON
-  (never pickle). Two ids rarely share a handle (about one id in 4,300 among a million
-  ids); when they do, both records live in the hash and both are fetched and verified;
+  (never pickle), with the article's paragraphs and units. Two ids rarely share a
+  handle (about one id in 4,300 among a million ids); when they do, both records live
+  in the hash and both are fetched and verified;
 - ``b{tag}:{group}``   a string of 7-byte postings for many buckets, unsorted: a 3-byte
   field (the low 24 bits of a band key), then a 4-byte handle. The group is the key's
   high ``group_bits`` bits, so a bucket is named by 44 bits of its key at 20 group bits
@@ -49,6 +50,7 @@ from redis.asyncio.cluster import ClusterNode, RedisCluster
 from redis.exceptions import NoScriptError, RedisError
 
 from detector.model import Article
+from detector.prepare import Segments
 from service.stores.base import (
     Stored,
     StoreError,
@@ -344,7 +346,7 @@ class RedisStore:
         values = [value or b"" for reply in await self._call(pipe.execute()) for value in reply]
         return _postings_of(wanted, position[where], values)
 
-    async def fetch(self, handles: Sequence[str]) -> list[Article]:
+    async def fetch(self, handles: Sequence[str]) -> list[Stored]:
         names = list(dict.fromkeys(handles))
         if not names:
             return []
@@ -357,7 +359,7 @@ class RedisStore:
             for data in records:
                 stored = decode_record(data)
                 if self._live(stored):
-                    found.append(stored.article)
+                    found.append(stored)
         return found
 
     async def get(self, article_id: str) -> Stored | None:
@@ -366,10 +368,12 @@ class RedisStore:
             return None
         return stored
 
-    async def upsert(self, article: Article, keys: Sequence[int]) -> UpsertResult:
+    async def upsert(
+        self, article: Article, keys: Sequence[int], segments: Segments | None = None
+    ) -> UpsertResult:
         handle = short_handle(article.id)
         old = await self._read(article.id)
-        stored = Stored(article, datetime.fromtimestamp(self._clock(), UTC))
+        stored = Stored(article, datetime.fromtimestamp(self._clock(), UTC), segments)
         ends = expiry(stored, self.retention)
         if ends is not None and ends.timestamp() <= self._clock():
             existed = await self.delete(article.id)

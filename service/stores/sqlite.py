@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from detector.model import Article
+from detector.prepare import Segments
 from service.stores.base import (
     Stored,
     StoreError,
@@ -147,11 +148,11 @@ class SQLiteStore:
 
         return await self._run(lookup)
 
-    async def fetch(self, handles: Sequence[str]) -> list[Article]:
+    async def fetch(self, handles: Sequence[str]) -> list[Stored]:
         now = self._clock()
 
-        def fetch(db: sqlite3.Connection) -> list[Article]:
-            found: dict[int, Article] = {}
+        def fetch(db: sqlite3.Connection) -> list[Stored]:
+            found: dict[int, Stored] = {}
             wanted = [_signed(int(h, 16)) for h in dict.fromkeys(handles)]
             for chunk in _chunks(wanted):
                 marks = ",".join("?" * len(chunk))
@@ -161,7 +162,7 @@ class SQLiteStore:
                     [*chunk, now],
                 )
                 for handle, record in rows:
-                    found[handle] = decode_record(record).article
+                    found[handle] = decode_record(record)
             return [found[h] for h in wanted if h in found]
 
         return await self._run(fetch)
@@ -177,8 +178,10 @@ class SQLiteStore:
         )
         return None if row is None else decode_record(row[0])
 
-    async def upsert(self, article: Article, keys: Sequence[int]) -> UpsertResult:
-        stored = Stored(article, datetime.fromtimestamp(self._clock(), UTC))
+    async def upsert(
+        self, article: Article, keys: Sequence[int], segments: Segments | None = None
+    ) -> UpsertResult:
+        stored = Stored(article, datetime.fromtimestamp(self._clock(), UTC), segments)
         ends = expiry(stored, self.retention)
         if ends is not None and ends.timestamp() <= self._clock():
             existed = await self.delete(article.id)

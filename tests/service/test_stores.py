@@ -17,7 +17,7 @@ from detector.model import Article
 from detector.prepare import prepare
 from service.matching import match, upsert
 from service.stores import Store, StoreError, StoreUnavailable, open_store
-from service.stores.base import Stored, encode_record
+from service.stores.base import Stored, decode_record, encode_record
 from service.stores.redis import RedisStore, _postings_of, short_handle
 from service.stores.sqlite import SQLiteStore
 from tests.service.redis_servers import RedisCluster, RedisServer
@@ -125,11 +125,24 @@ async def test_upsert_then_lookup_fetch_and_get(store: Store) -> None:
     assert set(found) == set(keys(WIRE))
     handles = {h for bucket in found.values() for h in bucket}
     assert len(handles) == 1
-    assert await store.fetch(sorted(handles)) == [article]
+    assert [s.article for s in await store.fetch(sorted(handles))] == [article]
     stored = await store.get(article.id)
     assert stored is not None
     assert stored.article == article
     assert await store.count() == 1
+
+
+async def test_segments_are_kept_with_the_record_and_spare_segmenting(store: Store) -> None:
+    await store.upsert(Article("a", WIRE), keys(WIRE))
+    prepared = prepare(Article("b", OTHER), CONFIG)
+    await store.upsert(prepared.article, keys(OTHER), (prepared.paragraphs, prepared.units))
+    handles = {h for bucket in (await store.lookup(keys(WIRE + OTHER))).values() for h in bucket}
+    by_id = {s.article.id: s for s in await store.fetch(sorted(handles))}
+    assert by_id["a"].segments is None  # written without: segmented when verified
+    kept = by_id["b"].segments
+    assert kept is not None
+    assert kept[0] == prepared.paragraphs
+    assert kept[1].tolist() == prepared.units.tolist()
 
 
 async def test_upsert_replaces_the_old_postings_and_is_idempotent(store: Store) -> None:
@@ -255,7 +268,7 @@ async def test_redis_ids_sharing_a_handle_are_both_kept(make_store: Factory) -> 
         assert short_handle(first) == short_handle(second)
         await store.upsert(Article(first, WIRE), keys(WIRE))
         await store.upsert(Article(second, OTHER), keys(OTHER))
-        assert {a.id for a in await store.fetch([f"{short_handle(first):08x}"])} == {
+        assert {s.article.id for s in await store.fetch([f"{short_handle(first):08x}"])} == {
             first,
             second,
         }
@@ -350,3 +363,18 @@ def test_redis_lookup_reads_whole_postings_in_order_from_group_strings() -> None
     found = _postings_of(wanted, np.array([0, 0, 1]), values)
     assert found == {int(wanted[0]): [f"{9:08x}", f"{3:08x}"]}
     assert _postings_of(wanted, np.array([1, 1, 1]), [b"", b""]) == {}
+
+
+def test_records_with_segments_outside_their_text_are_damaged() -> None:
+    prepared = prepare(Article("a", WIRE), CONFIG)
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    data = encode_record(Stored(prepared.article, now, (prepared.paragraphs, prepared.units)))
+    assert decode_record(data).segments is not None
+    short = encode_record(
+        Stored(Article("a", WIRE[:20]), now, (prepared.paragraphs, prepared.units))
+    )
+    with pytest.raises(StoreError, match="segments outside the text"):
+        decode_record(short)
+    backwards = data.replace(b'"units":[', b'"units":[99,1,')
+    with pytest.raises(StoreError, match="damaged"):
+        decode_record(backwards)
