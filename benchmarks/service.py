@@ -54,7 +54,7 @@ from detector import check_corpus
 from detector.config import DetectorConfig
 from detector.matcher import index_keys
 from detector.model import Article
-from detector.prepare import prepare_batch
+from detector.prepare import Prepared, prepare_batch
 from detector.text import fold
 from service.stores import open_store
 from service.stores.redis import RedisStore
@@ -353,17 +353,19 @@ async def fill(
     """Write articles through the store until ``target_paragraphs`` are indexed."""
     gate = asyncio.Semaphore(32)
 
-    async def write(article: Article, keys: list[int]) -> None:
+    async def write(prepared: Prepared, keys: list[int]) -> None:
         async with gate:
-            await store.upsert(article, keys)
+            # With its segments, as the service writes it.
+            await store.upsert(prepared.article, keys, (prepared.paragraphs, prepared.units))
 
     while totals["paragraphs"] < target_paragraphs:
         batch = take(stream, CHUNK)
         start = time.perf_counter()
-        keys = [index_keys(p) for p in prepare_batch(batch, config)]
+        ready = prepare_batch(batch, config)
+        keys = [index_keys(p) for p in ready]
         totals["prepare_seconds"] += time.perf_counter() - start
         start = time.perf_counter()
-        await asyncio.gather(*(write(a, k) for a, k in zip(batch, keys, strict=True)))
+        await asyncio.gather(*(write(p, k) for p, k in zip(ready, keys, strict=True)))
         totals["store_seconds"] += time.perf_counter() - start
         count = sum(len(paragraphs(a.text)) for a in batch)
         totals["store_paragraphs"] += count
