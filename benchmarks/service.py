@@ -445,7 +445,7 @@ async def redite_phase(
         "redis_usec_per_call": {
             name.removeprefix("cmdstat_"): stat["usec_per_call"]
             for name, stat in stats.items()
-            if name.removeprefix("cmdstat_") in ("evalsha", "get", "set", "hget", "hvals")
+            if name.removeprefix("cmdstat_") in ("evalsha", "mget", "get", "set", "hget", "hvals")
         },
         "checkpoints": checkpoints,
     }
