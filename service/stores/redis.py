@@ -525,25 +525,30 @@ def _postings_of(
         fields = (fields << np.uint64(8)) | rows[:, column]
     owner = np.repeat(np.arange(len(whole), dtype=np.uint64), counts)
     codes = (owner << np.uint64(24)) | fields
-    order = np.argsort(codes, kind="stable")  # equal codes keep their posting order
-    codes = codes[order]
-    handles = np.ascontiguousarray(rows[order, _FIELD_BYTES:]).view(">u4").ravel()
+    # Two keys may name one bucket (same group and field): each bucket is searched once.
     asked = (group.astype(np.uint64) << np.uint64(24)) | (wanted & np.uint64(0xFFFFFF))
-    low = np.searchsorted(codes, asked, side="left")
-    high = np.searchsorted(codes, asked, side="right")
-    hit = np.flatnonzero(high > low)
-    if hit.shape[0] == 0:
+    buckets, bucket_of = np.unique(asked, return_inverse=True)
+    slot = np.minimum(np.searchsorted(buckets, codes), buckets.shape[0] - 1)
+    found = np.flatnonzero(buckets[slot] == codes)
+    if found.shape[0] == 0:
         return {}
-    sizes = high[hit] - low[hit]
+    found = found[np.argsort(slot[found], kind="stable")]  # by bucket, in posting order
+    handles = np.ascontiguousarray(rows[found, _FIELD_BYTES:]).view(">u4").ravel()
+    sizes = np.bincount(slot[found], minlength=buckets.shape[0])
     ends = np.cumsum(sizes)
-    taken = handles[np.arange(int(ends[-1])) + np.repeat(low[hit] - (ends - sizes), sizes)]
-    distinct, which = np.unique(taken, return_inverse=True)
+    distinct, which = np.unique(handles, return_inverse=True)
     digits = distinct.astype(">u4").tobytes().hex()  # what _name gives, for all at once
     names = [digits[i : i + 8] for i in range(0, len(digits), 8)]
     named = [names[i] for i in which.tolist()]
+    hit = np.flatnonzero(sizes[bucket_of] > 0)
     return {
         key: named[end - size : end]
-        for key, size, end in zip(wanted[hit].tolist(), sizes.tolist(), ends.tolist(), strict=True)
+        for key, size, end in zip(
+            wanted[hit].tolist(),
+            sizes[bucket_of[hit]].tolist(),
+            ends[bucket_of[hit]].tolist(),
+            strict=True,
+        )
     }
 
 

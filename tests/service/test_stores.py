@@ -362,6 +362,10 @@ def test_redis_lookup_reads_whole_postings_in_order_from_group_strings() -> None
     wanted = np.array([(7 << 40) | 1, (7 << 40) | 2, (8 << 40) | 1], dtype=np.uint64)
     found = _postings_of(wanted, np.array([0, 0, 1]), values)
     assert found == {int(wanted[0]): [f"{9:08x}", f"{3:08x}"]}
+    # Keys that differ only in the bits neither the group nor the field holds share a bucket.
+    twins = np.array([(7 << 40) | 1, (7 << 40) | (5 << 24) | 1], dtype=np.uint64)
+    both = _postings_of(twins, np.array([0, 0]), values)
+    assert both == {int(k): [f"{9:08x}", f"{3:08x}"] for k in twins}
     assert _postings_of(wanted, np.array([1, 1, 1]), [b"", b""]) == {}
 
 
