@@ -50,10 +50,16 @@ HEADING_WORDS = 20
 CREDIT_WORDS = 15
 NOTICE_WORDS = 80
 NAV_SEGMENT_WORDS = 4
+_WORDS_COUNTED = max(SHORT_WORDS, HEADING_WORDS, CREDIT_WORDS, NOTICE_WORDS)
+"""``split(maxsplit=n)`` yields n + 1 pieces at most, so a count capped there still
+compares right with every threshold up to n."""
 
 
-def classify(paragraph: str) -> str | None:
+def classify(paragraph: str, *, notices: bool = True) -> str | None:
     """None for body text, else why the paragraph is boilerplate.
+
+    ``notices=False`` says that the text the paragraph comes from holds no notice
+    wording at all (:func:`may_hold_notice`), which spares looking for it again.
 
     >>> classify("Partager sur Facebook | Partager sur Twitter | Imprimer")
     'navigation'
@@ -66,7 +72,8 @@ def classify(paragraph: str) -> str | None:
     # Letters are counted only when digits could outnumber them (a quarter of the text).
     if digits * 4 >= len(paragraph) and digits >= len(_LETTER.findall(paragraph)):
         return "digits"
-    words = len(paragraph.split())
+    # Counted up to one over the largest threshold: long paragraphs are not split whole.
+    words = len(paragraph.split(maxsplit=_WORDS_COUNTED))
     if words < SHORT_WORDS:
         return "short"
     if _SEPARATOR_CHAR.search(paragraph) is not None and _is_navigation(paragraph):
@@ -78,11 +85,18 @@ def classify(paragraph: str) -> str | None:
     closed = _SENTENCE_CLOSE.search(paragraph.rstrip()[-8:]) is not None
     if words <= CREDIT_WORDS and not closed and _BYLINE.match(paragraph):
         return "credit"
-    if words <= NOTICE_WORDS and _is_notice(paragraph.lower()):
+    if notices and words <= NOTICE_WORDS and _is_notice(paragraph.lower()):
         return "notice"
     if words <= HEADING_WORDS and "\n" not in paragraph and not closed:
         return "heading"
     return None
+
+
+def may_hold_notice(text: str) -> bool:
+    """Whether any part of ``text`` can be a notice: False when no notice wording occurs
+    anywhere in it (lower-casing a part gives a part of the lower-cased whole)."""
+    lowered = text.lower()
+    return any(word in lowered for word in _NOTICE_WORDS)
 
 
 def may_hold_inline_furniture(text: str, start: int, end: int) -> bool:

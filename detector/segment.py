@@ -21,7 +21,12 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from detector.boilerplate import classify, is_inline_furniture, may_hold_inline_furniture
+from detector.boilerplate import (
+    classify,
+    is_inline_furniture,
+    may_hold_inline_furniture,
+    may_hold_notice,
+)
 from detector.config import DetectorConfig
 from detector.text import Folded
 
@@ -79,9 +84,10 @@ def paragraphs(text: str) -> list[Paragraph]:
     ['short', None]
     """
     found: list[Paragraph] = []
+    notices = may_hold_notice(text)
     for block in _blocks(text):
         for start, end in _block_paragraphs(text, block):
-            found.append(Paragraph(start, end, classify(text[start:end])))
+            found.append(Paragraph(start, end, classify(text[start:end], notices=notices)))
     if found and all(p.boilerplate is not None for p in found):
         # A text made only of heading-like lines still has a body: its headings.
         found = [

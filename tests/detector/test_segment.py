@@ -9,7 +9,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from detector import Article, DetectorConfig
-from detector.boilerplate import _NOTICE, _NOTICE_WORDS, _is_notice, classify
+from detector.boilerplate import (
+    _NOTICE,
+    _NOTICE_WORDS,
+    NOTICE_WORDS,
+    _is_notice,
+    classify,
+    may_hold_notice,
+)
 from detector.prepare import Prepared, prepare
 from detector.segment import Paragraph, _blocks, paragraphs
 
@@ -363,6 +370,29 @@ def test_the_notice_prefilter_never_hides_a_notice(text: str) -> None:
 def test_every_notice_alternative_holds_a_prefilter_word(alternative: str) -> None:
     literal = alternative.replace("?\\b", "")
     assert any(word in literal for word in _NOTICE_WORDS)
+
+
+@given(
+    st.lists(
+        st.sampled_from(["Cookies", "ΣΑΣ", "İ", "suivez-", "nous", "le texte", ".", "|", "\n"]),
+        max_size=12,
+    ),
+    st.integers(0, 30),
+    st.integers(0, 30),
+)
+def test_a_text_without_notice_wording_has_no_notice_paragraph(
+    words: list[str], start: int, length: int
+) -> None:
+    text = " ".join(words)
+    part = text[start : start + length]
+    assert classify(part, notices=may_hold_notice(text)) == classify(part)
+
+
+@pytest.mark.parametrize("extra", [-1, 0, 1, 2])
+def test_word_counts_are_capped_above_every_threshold(extra: int) -> None:
+    # A notice counts only up to NOTICE_WORDS words; the capped count must still tell.
+    paragraph = " ".join(["cookies", *["mot"] * (NOTICE_WORDS - 1 + extra)]) + "."
+    assert classify(paragraph) == ("notice" if extra <= 0 else None)
 
 
 def _reference_blocks(text: str) -> list[list[tuple[int, int]]]:
