@@ -49,6 +49,14 @@ def impresso_articles(rows: Sequence[Passage]) -> list[Article]:
     ]
 
 
+def load(path: Path | None = None) -> list[Passage] | str:
+    """The passages (see :func:`benchmarks.data.impresso_path` for where they are looked
+    for), or why they cannot be read."""
+    source = impresso_path(path)
+    reason = missing_reason(source)
+    return reason if reason is not None else load_passages(source)
+
+
 def related_rows(
     rows: Sequence[Passage], reports: Sequence[ArticleReport]
 ) -> dict[tuple[int, int], str]:
@@ -100,11 +108,9 @@ def run(
     detect: Detector, path: Path | None = None, log: Callable[[str], None] | None = None
 ) -> dict[str, Any]:
     """Run ``detect`` over every passage and evaluate; ``{"skipped": reason}`` without data."""
-    source = impresso_path(path)
-    reason = missing_reason(source)
-    if reason is not None:
-        return {"skipped": reason}
-    rows = load_passages(source)
+    rows = load(path)
+    if isinstance(rows, str):
+        return {"skipped": rows}
     articles = impresso_articles(rows)
     if log is not None:
         log(f"impresso: {len(articles)} passages")

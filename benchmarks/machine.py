@@ -5,12 +5,30 @@ from __future__ import annotations
 import importlib.metadata
 import os
 import platform
+import shlex
 import subprocess
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from benchmarks.data import REPO_ROOT
 
 PACKAGES = ("numpy", "datasketch", "xxhash", "rapidfuzz", "scikit-learn", "rensa")
+
+
+def header(benchmark: str, argv: Sequence[str] | None) -> dict[str, Any]:
+    """The fields a result JSON starts with: the benchmark, the command that reproduces it
+    (``python -m benchmarks.<benchmark>`` with ``argv``, or this process's arguments),
+    when it ran, and on what."""
+    shown = sys.argv[1:] if argv is None else list(argv)
+    return {
+        "benchmark": benchmark,
+        "command": shlex.join(["python", "-m", f"benchmarks.{benchmark}", *shown]),
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": machine(),
+    }
 
 
 def machine() -> dict[str, object]:

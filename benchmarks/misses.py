@@ -27,21 +27,20 @@ from __future__ import annotations
 import argparse
 import json
 import re
-import shlex
 import sys
 import time
 import unicodedata
 from collections import Counter
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from benchmarks.data import REPO_ROOT, impresso_path, load_passages, missing_reason, passim_pairs
-from benchmarks.impresso import impresso_articles, related_rows
-from benchmarks.machine import machine
+from benchmarks.data import REPO_ROOT, passim_pairs
+from benchmarks.impresso import impresso_articles, load, related_rows
+from benchmarks.machine import header
 from detector import DetectorConfig, check_corpus
 from detector.align import chain, regions, unit_pairs
 from detector.prepare import Prepared, prepare_batch
@@ -98,11 +97,9 @@ def _grams(text: str, k: int) -> set[str]:
 
 def run(path: Path | None, config: DetectorConfig) -> dict[str, Any]:
     """The engine's impresso misses, counted by step; ``{"skipped": ...}`` without data."""
-    source = impresso_path(path)
-    reason = missing_reason(source)
-    if reason is not None:
-        return {"skipped": reason}
-    rows = load_passages(source)
+    rows = load(path)
+    if isinstance(rows, str):
+        return {"skipped": rows}
     articles = impresso_articles(rows)
     _log(f"{len(articles)} passages: running the engine")
     started = time.perf_counter()
@@ -149,14 +146,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if "skipped" in figures:
         print(figures["skipped"], file=sys.stderr)
         return 0
-    shown = sys.argv[1:] if argv is None else list(argv)
-    result = {
-        "benchmark": "misses",
-        "command": shlex.join(["python", "-m", "benchmarks.misses", *shown]),
-        "date": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": machine(),
-        **figures,
-    }
+    result = {**header("misses", argv), **figures}
     text = json.dumps(result, indent=1) + "\n"
     if args.out is None:
         print(text, end="")

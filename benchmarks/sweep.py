@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import shlex
 import sys
 import time
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -22,7 +21,7 @@ from typing import Any
 from benchmarks import impresso
 from benchmarks.corpus import CorpusParams, generate
 from benchmarks.data import REPO_ROOT
-from benchmarks.machine import machine
+from benchmarks.machine import header
 from benchmarks.score import score
 from detector import Article, ArticleReport, DetectorConfig, check_corpus
 
@@ -113,12 +112,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     unknown = [n for n in names if n not in VARIANTS]
     if unknown:
         parser.error(f"unknown variants {unknown}; choose from {', '.join(VARIANTS)}")
-    shown = sys.argv[1:] if argv is None else list(argv)
     result = {
-        "benchmark": "sweep",
-        "command": shlex.join(["python", "-m", "benchmarks.sweep", *shown]),
-        "date": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": machine(),
+        **header("sweep", argv),
         "variants": run(names, args.skip_impresso, args.data),
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
