@@ -44,7 +44,12 @@ async def match(store: Store, article: Article, config: DetectorConfig) -> Outco
 
     An article already indexed under the same id is not a match of itself.
     """
-    prepared = prepare(article, config)
+    return await match_prepared(store, prepare(article, config), config)
+
+
+async def match_prepared(store: Store, prepared: Prepared, config: DetectorConfig) -> Outcome:
+    """:func:`match` for an article already prepared (the batch job keeps the
+    segmentation of its articles and does not cut them again)."""
     return await _match_prepared(store, prepared, index_keys(prepared), config)
 
 

@@ -32,7 +32,7 @@ import asyncio
 import json
 import os
 from collections import OrderedDict, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import pairwise
@@ -50,7 +50,7 @@ from detector.prepare import Prepared, Segments, _ranges, prepare_batch
 from detector.repeats import internal_repeats_of
 from detector.score import compare
 from detector.segment import paragraph_rows, paragraphs_of
-from service.matching import match
+from service.matching import match_prepared
 from service.readers import Location, article_from_object
 from service.stores import open_store
 
@@ -638,9 +638,8 @@ CONCURRENCY = 8
 def match_against(plan: Plan, number: int) -> None:
     """Each article of the partition matched against the store at ``plan.against``."""
     assert plan.against is not None
-    articles = read_partition(plan, number)
+    found = asyncio.run(_match_all(plan.against, plan.config, _prepared_partition(plan, number)))
     first = number * plan.partition_size
-    found = asyncio.run(_match_all(plan.against, plan.config, articles))
     rows = [
         {
             "a": first + offset,
@@ -668,18 +667,32 @@ def match_against(plan: Plan, number: int) -> None:
     write_atomically(plan.path("against", number, ".jsonl"), lines_of(rows))
 
 
+def _prepared_partition(plan: Plan, number: int) -> Iterator[list[Prepared]]:
+    """The partition's articles, ``BATCH`` at a time, prepared with the segmentation the
+    fingerprint step kept."""
+    first = number * plan.partition_size
+    end = first + len(read_meta(plan, number)["ids"])
+    for start in range(first, end, BATCH):
+        ordinals = range(start, min(start + BATCH, end))
+        prepared = _prepare_ordinals(plan, ordinals)
+        yield [prepared[ordinal] for ordinal in ordinals]
+
+
 async def _match_all(
-    url: str, config: DetectorConfig, articles: Sequence[Article]
+    url: str, config: DetectorConfig, batches: Iterable[Sequence[Prepared]]
 ) -> list[tuple[Match, ...]]:
     store = open_store(url, config)
     gate = asyncio.Semaphore(CONCURRENCY)
 
-    async def one(article: Article) -> tuple[Match, ...]:
+    async def one(prepared: Prepared) -> tuple[Match, ...]:
         async with gate:
-            return (await match(store, article, config)).report.matches
+            return (await match_prepared(store, prepared, config)).report.matches
 
+    found: list[tuple[Match, ...]] = []
     try:
-        return list(await asyncio.gather(*(one(a) for a in articles)))
+        for batch in batches:
+            found.extend(await asyncio.gather(*(one(p) for p in batch)))
+        return found
     finally:
         await store.close()
 
@@ -687,12 +700,13 @@ async def _match_all(
 def index_into(plan: Plan, number: int) -> None:
     """Add the partition's articles to the store at ``plan.against`` (upsert by id)."""
     assert plan.against is not None
-    articles = read_partition(plan, number)
-    asyncio.run(_index_all(plan.against, plan.config, articles))
+    asyncio.run(_index_all(plan.against, plan.config, _prepared_partition(plan, number)))
     write_atomically(plan.path("index", number, ".done"), b"")
 
 
-async def _index_all(url: str, config: DetectorConfig, articles: Sequence[Article]) -> None:
+async def _index_all(
+    url: str, config: DetectorConfig, batches: Iterable[Sequence[Prepared]]
+) -> None:
     store = open_store(url, config)
     gate = asyncio.Semaphore(CONCURRENCY)
 
@@ -702,8 +716,7 @@ async def _index_all(url: str, config: DetectorConfig, articles: Sequence[Articl
             await store.upsert(prepared.article, index_keys(prepared), segments)
 
     try:
-        for start in range(0, len(articles), BATCH):
-            chunk = prepare_batch(articles[start : start + BATCH], config)
-            await asyncio.gather(*(one(p) for p in chunk))
+        for batch in batches:
+            await asyncio.gather(*(one(p) for p in batch))
     finally:
         await store.close()
