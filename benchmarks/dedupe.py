@@ -7,6 +7,10 @@
   republished with edits) of each ``--sizes``, through ``redite dedupe`` in a
   subprocess: wall time, articles/s, peak memory of the whole process tree (sampled
   every 0.2 s), and how many planted copies land in their original's cluster.
+- **Against an archive.** The nightly job: an archive of ``--against-sizes`` articles
+  put into a Redis store (``--against STORE --index``, a redis-server the benchmark
+  starts), then tonight's articles matched against it and added; each night's time
+  by step.
 - **Side by side.** datasketch's per-paragraph recipe (word 5-grams, 128 permutations,
   MinHashLSH at 0.5, as in the accuracy benchmark) on the ``--datasketch-size`` corpus,
   in a subprocess measured the same way.
@@ -272,6 +276,41 @@ def run_datasketch(size: int, seed: int) -> dict[str, Any]:
     return result
 
 
+def run_against(
+    size: int, archive: int, tonight: int, seed: int, jobs: int | None
+) -> dict[str, Any]:
+    """Two nights of ``redite dedupe --against redis://... --index`` on slices of the
+    generated corpus of ``size``: the first night fills the archive, the second matches
+    tonight's articles against it and adds them."""
+    from tests.service.redis_servers import RedisServer  # noqa: PLC0415  # starts redis
+
+    path, _ = corpus_for(size, seed)
+    lines = path.read_bytes().splitlines(keepends=True)
+    nights = []
+    with tempfile.TemporaryDirectory() as folder, RedisServer() as server:
+        for night, (start, count) in enumerate(((0, archive), (archive, tonight))):
+            part = Path(folder, f"night{night}.jsonl")
+            part.write_bytes(b"".join(lines[start : start + count]))
+            out = Path(folder, f"out{night}")
+            command = [sys.executable, "-m", "service", "dedupe", str(part), "--out", str(out),
+                       "--against", server.url, "--index", "--quiet"]  # fmt: skip
+            if jobs:
+                command += ["--jobs", str(jobs)]
+            _log(f"redite dedupe --against --index: {count:,} articles, night {night}")
+            run = measured(command)
+            found = sum(1 for row in _jsonl(out / "pairs.jsonl") if row.get("against"))
+            nights.append({
+                "articles": count,
+                "archive_before": start,
+                "seconds": round(run["seconds"], 1),
+                "peak_rss_bytes": run["peak_rss_bytes"],
+                "pairs_against_archive": found,
+                "summary": run["stderr"].strip().splitlines(),
+            })  # fmt: skip
+            _log(f"  {nights[-1]['seconds']} s, {found:,} pairs with the archive")
+    return {"redis": "redis-server on the same machine", "nights": nights}
+
+
 # the run ---------------------------------------------------------------------------------
 
 
@@ -282,6 +321,12 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
     accuracy = run_composed(corpus, ["engine", "dedupe"])
     impresso = {"skipped": "--quick"} if args.quick else run_impresso(["dedupe"], args.data)
     scale = [run_scale(size, args.seed, args.jobs) for size in args.sizes]
+    against = None
+    if args.against_sizes:
+        archive, tonight = args.against_sizes
+        # Slices of a corpus the scale runs generated already, when one is large enough.
+        size = min((n for n in args.sizes if n >= archive + tonight), default=archive + tonight)
+        against = run_against(size, archive, tonight, args.seed, args.jobs)
     datasketch = run_datasketch(args.datasketch_size, args.seed)
     ours = next(s for s in scale if s["articles"] == args.datasketch_size)
     return {
@@ -296,6 +341,7 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
             "impresso": impresso,
         },
         "scale": scale,
+        "against": against,
         "datasketch": datasketch,
         "datasketch_ratio": ours["articles_per_s"] / datasketch["articles_per_s"],
         "targets": TARGETS,
@@ -320,6 +366,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--data", type=Path, default=None, help="impresso passages.jsonl.gz")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--jobs", type=int, default=None, help="redite dedupe --jobs")
+    parser.add_argument("--against-sizes", type=lambda v: [int(x) for x in v.split(",")],
+                        default=[20_000, 5_000],
+                        help="ARCHIVE,TONIGHT articles for the nightly job against a Redis "
+                        "archive (0,0 to skip; default: %(default)s)")  # fmt: skip
     parser.add_argument("--quick", action="store_true",
                         help="small sizes, no impresso: checks the script runs")  # fmt: skip
     parser.add_argument("--datasketch-only", type=Path, default=None, help=argparse.SUPPRESS)
@@ -329,6 +379,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if args.quick:
         args.sizes, args.datasketch_size, args.articles = [2000, 5000], 5000, 300
+        args.against_sizes = [2000, 500]
+    if not any(args.against_sizes):
+        args.against_sizes = None
+    elif len(args.against_sizes) != 2:
+        parser.error("--against-sizes takes two numbers: ARCHIVE,TONIGHT")
     if args.datasketch_size not in args.sizes:
         parser.error("--datasketch-size must be one of --sizes")
     result = measure(args)

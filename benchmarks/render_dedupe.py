@@ -120,6 +120,7 @@ def render_markdown(result: dict[str, Any], plot: Path | None = None, link: str 
             for n, found in steps
         ),
     ]
+    out += _against(result.get("against"))
     out += [
         "",
         f"datasketch's per-paragraph recipe (word 5-grams, 128 permutations, MinHashLSH at "
@@ -135,6 +136,32 @@ def render_markdown(result: dict[str, Any], plot: Path | None = None, link: str 
         _plot(scale, plot)
         out += ["", f"![wall time and peak memory by corpus size]({link})"]
     return "\n".join(out)
+
+
+def _against(against: dict[str, Any] | None) -> list[str]:
+    """The nightly job against a Redis archive: each night's time by step."""
+    if not against:
+        return []
+    nights = [(night, _step_seconds(night["summary"])) for night in against["nights"]]
+    names = list(dict.fromkeys(name for _, found in nights for name in found))
+    return [
+        "",
+        f"Against an archive (`--against redis://... --index`, {against['redis']}): the "
+        "first night fills the archive, the second matches tonight's articles against it "
+        "and adds them. Seconds per step:",
+        "",
+        "| articles | in the archive before | wall time | pairs with the archive | "
+        + " | ".join(names)
+        + " |",
+        "| ---: | ---: | ---: | ---: |" + " ---: |" * len(names),
+        *(
+            f"| {night['articles']:,} | {night['archive_before']:,} | {night['seconds']:,.1f} s "
+            f"| {night['pairs_against_archive']:,} | "
+            + " | ".join(f"{found.get(name, 0):,.1f}" for name in names)
+            + " |"
+            for night, found in nights
+        ),
+    ]
 
 
 def _step_seconds(summary: list[str]) -> dict[str, float]:
