@@ -28,6 +28,7 @@ from detector.errors import RediteError
 from detector.model import Article, parse_published_at
 from detector.prepare import Segments
 from detector.segment import REASONS, paragraph_rows, paragraphs_of
+from detector.text import MAX_EXPANSION
 
 
 class StoreUnavailable(RediteError, ConnectionError):
@@ -161,11 +162,12 @@ def decode_record(data: bytes | str) -> Stored:
 
 
 def _segments(data: dict[str, list[int]], length: int) -> Segments:
-    """Stored segments, checked to lie inside a text of ``length`` characters."""
+    """Stored segments, checked to lie inside a text of ``length`` characters (paragraphs)
+    and inside its folded stream (units: folding may expand a character, as ﬃ to ffi)."""
     rows = np.array(data["paragraphs"], dtype=np.int64).reshape(-1, 3)
     units = np.array(data["units"], dtype=np.int64).reshape(-1, 2)
-    for spans in (rows[:, :2], units):
-        if spans.size and (spans.min() < 0 or spans.max() > length):
+    for spans, end in ((rows[:, :2], length), (units, length * MAX_EXPANSION)):
+        if spans.size and (spans.min() < 0 or spans.max() > end):
             raise ValueError("segments outside the text")
         if (spans[:, 0] > spans[:, 1]).any():
             raise ValueError("a segment ends before it starts")

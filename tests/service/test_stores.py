@@ -379,6 +379,11 @@ def test_records_with_segments_outside_their_text_are_damaged() -> None:
     )
     with pytest.raises(StoreError, match="segments outside the text"):
         decode_record(short)
+    # Folding may lengthen a text (ﬃ is ffi): its units may end past its last character.
+    ligatures = prepare(Article("l", " ".join(["ﬃ" * 20] * 5) + "."), CONFIG)
+    assert int(ligatures.units.max()) > len(ligatures.article.text)
+    kept = (ligatures.paragraphs, ligatures.units)
+    assert decode_record(encode_record(Stored(ligatures.article, now, kept))).segments is not None
     backwards = data.replace(b'"units":[', b'"units":[99,1,')
     with pytest.raises(StoreError, match="damaged"):
         decode_record(backwards)
