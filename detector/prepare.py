@@ -101,7 +101,8 @@ def prepare_batch(
     ``segments``, when given, are the articles' paragraphs and units from an earlier
     preparation with the same config (None for an article to segment now): segmenting
     is the part done in Python, so the batch job and the stores keep them instead of
-    segmenting an article twice.
+    segmenting an article twice. Units that end past the folded text are not the
+    article's: it is segmented again.
 
     >>> p = prepare(Article("a", "Une phrase assez longue pour former une unité entière."),
     ...             DetectorConfig())
@@ -120,7 +121,7 @@ def prepare_batch(
     ):
         hashes = all_hashes[start : start + max(len(f) - k + 1, 0)]
         kept = None if segments is None else segments[n]
-        if kept is not None:
+        if kept is not None and (kept[1].shape[0] == 0 or int(kept[1].max()) <= len(f)):
             per_article.append((hashes, *kept))
             continue
         paras = tuple(paragraphs(article.text))

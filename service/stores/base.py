@@ -19,7 +19,7 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 import xxhash
@@ -152,18 +152,29 @@ def decode_record(data: bytes | str) -> Stored:
         published_at = parse_published_at(record.pop("published_at", None))
         segments = record.pop("segments", None)
         article = Article(published_at=published_at, **record)
-        if segments is not None:
-            segments = _segments(segments, len(article.text))
     except (ValueError, TypeError, KeyError) as error:
         raise StoreError(f"an article record in the store is damaged: {error}") from None
     if indexed_at is None:
         raise StoreError("an article record in the store has no indexed_at")
-    return Stored(article, indexed_at, segments)
+    return Stored(article, indexed_at, _segments(segments, len(article.text)))
 
 
-def _segments(data: dict[str, list[int]], length: int) -> Segments:
-    """Stored segments, checked to lie inside a text of ``length`` characters (paragraphs)
-    and inside its folded stream (units: folding may expand a character, as ﬃ to ffi)."""
+def _segments(data: Any, length: int) -> Segments | None:
+    """Stored segments, or None (the article is then segmented again) when they are
+    missing or do not fit a text of ``length`` characters: they are derived from the
+    text, which stays the truth."""
+    if data is None:
+        return None
+    try:
+        return _checked_segments(data, length)
+    except (ValueError, TypeError, KeyError):
+        return None
+
+
+def _checked_segments(data: dict[str, list[int]], length: int) -> Segments:
+    """Paragraphs inside the text, units inside the longest folded stream it can give
+    (folding may expand a character, as ﬃ to ffi; ``prepare_batch`` checks the exact
+    length), starts before ends, known boilerplate reasons."""
     rows = np.array(data["paragraphs"], dtype=np.int64).reshape(-1, 3)
     units = np.array(data["units"], dtype=np.int64).reshape(-1, 2)
     for spans, end in ((rows[:, :2], length), (units, length * MAX_EXPANSION)):

@@ -14,7 +14,7 @@ import pytest
 from detector.config import DetectorConfig
 from detector.matcher import index_keys
 from detector.model import Article
-from detector.prepare import prepare
+from detector.prepare import prepare, prepare_batch
 from service.matching import match, upsert
 from service.stores import Store, StoreError, StoreUnavailable, open_store
 from service.stores.base import Stored, decode_record, encode_record
@@ -369,21 +369,25 @@ def test_redis_lookup_reads_whole_postings_in_order_from_group_strings() -> None
     assert _postings_of(wanted, np.array([1, 1, 1]), [b"", b""]) == {}
 
 
-def test_records_with_segments_outside_their_text_are_damaged() -> None:
+def test_segments_that_do_not_fit_their_text_are_dropped_not_trusted() -> None:
     prepared = prepare(Article("a", WIRE), CONFIG)
     now = datetime(2026, 1, 1, tzinfo=UTC)
     data = encode_record(Stored(prepared.article, now, (prepared.paragraphs, prepared.units)))
     assert decode_record(data).segments is not None
-    short = encode_record(
-        Stored(Article("a", WIRE[:20]), now, (prepared.paragraphs, prepared.units))
-    )
-    with pytest.raises(StoreError, match="segments outside the text"):
-        decode_record(short)
+    short = Stored(Article("a", WIRE[:20]), now, (prepared.paragraphs, prepared.units))
+    assert decode_record(encode_record(short)).segments is None
+    backwards = decode_record(data.replace(b'"units":[', b'"units":[99,1,'))
+    assert backwards.segments is None
+    assert backwards.article == prepared.article  # the text is the truth
     # Folding may lengthen a text (ﬃ is ffi): its units may end past its last character.
     ligatures = prepare(Article("l", " ".join(["ﬃ" * 20] * 5) + "."), CONFIG)
     assert int(ligatures.units.max()) > len(ligatures.article.text)
     kept = (ligatures.paragraphs, ligatures.units)
     assert decode_record(encode_record(Stored(ligatures.article, now, kept))).segments is not None
-    backwards = data.replace(b'"units":[', b'"units":[99,1,')
-    with pytest.raises(StoreError, match="damaged"):
-        decode_record(backwards)
+
+
+def test_units_past_the_folded_text_are_cut_again() -> None:
+    prepared = prepare(Article("a", WIRE), CONFIG)
+    wrong = (prepared.paragraphs, prepared.units + len(prepared.folded))
+    (again,) = prepare_batch([prepared.article], CONFIG, [wrong])
+    assert again.units.tolist() == prepared.units.tolist()
