@@ -129,16 +129,26 @@ def _hyphenated(line: str, following: str) -> bool:
 
 
 def _is_hard_wrapped(lines: list[str]) -> bool:
-    """Lines cut at a fixed width (OCR columns, e-mail): short and open-ended.
+    """Lines cut at a fixed width (OCR columns, e-mail): open-ended, and short or, when
+    long, mostly followed by a line that goes on in lower case.
 
     Page furniture stacked above or below such text is peeled off afterwards.
     """
     if len(lines) < 3:
         return False
-    if statistics.median(len(line) for line in lines) > 100:
+    open_ends = [not _ends_sentence(line) for line in lines[:-1]]
+    if sum(open_ends) < 0.5 * (len(lines) - 1):
         return False
-    open_ends = sum(not _ends_sentence(line) for line in lines[:-1])
-    return open_ends >= 0.5 * (len(lines) - 1)
+    if statistics.median(len(line) for line in lines) <= 100:
+        return True
+    # Long lines are wrapped too (wide OCR columns) when they break mid-sentence: the
+    # line after an open end mostly starts in lower case.
+    lower = sum(
+        following[:1].islower()
+        for following, open_end in zip(lines[1:], open_ends, strict=True)
+        if open_end
+    )
+    return lower >= 0.5 * sum(open_ends)
 
 
 def _block_paragraphs(text: str, block: list[tuple[int, int]]) -> list[tuple[int, int]]:

@@ -395,6 +395,31 @@ def test_word_counts_are_capped_above_every_threshold(extra: int) -> None:
     assert classify(paragraph) == ("notice" if extra <= 0 else None)
 
 
+WIDE = (
+    "Acide carbonique liquide en capsules d'acier. Chacun est à même de préparer soi-même, "
+    "à bon marché et\n"
+    "commodément, toutes les boissons gazeuses, entièrement selon ses goûts : eau de seltz, "
+    "limonade, au moyen\n"
+    "d'une bouteille spéciale, toujours utilisable. Bouteille syphon, nouvelle, très "
+    "perfectionnée, excellente pour\n"
+    "familles et usage personnel."
+)
+
+
+def test_long_lines_broken_mid_sentence_are_one_paragraph() -> None:
+    found = paragraphs(WIDE)
+    assert [(p.start, p.end, p.boilerplate) for p in found] == [(0, len(WIDE), None)]
+
+
+def test_long_open_lines_that_start_upper_case_stay_lines() -> None:
+    items = "\n".join(
+        f"Rubrique {n} consacrée aux nouvelles de la semaine dans le canton et dans les "
+        "communes voisines du district"
+        for n in range(4)
+    )
+    assert len(paragraphs(items)) == 4
+
+
 def _reference_blocks(text: str) -> list[list[tuple[int, int]]]:
     """Blank-line separated runs of stripped lines, the plain way: regexes."""
     lines, start = [], 0
