@@ -17,8 +17,7 @@ from urllib.parse import unquote, urlsplit
 
 from detector.config import DetectorConfig
 from detector.matcher import index_keys
-from detector.model import Article
-from detector.prepare import prepare
+from detector.prepare import prepare_batch
 from service.stores.base import Store, Stored, StoreError, StoreUnavailable, UpsertResult
 from service.stores.redis import RedisStore, cluster_nodes, redact
 from service.stores.sqlite import SQLiteStore
@@ -51,8 +50,9 @@ def open_store(
             retention=retention,
         )
 
-    def keys_of(article: Article) -> Sequence[int]:
-        return index_keys(prepare(article, config))
+    def keys_of(stored: Stored) -> Sequence[int]:
+        (prepared,) = prepare_batch([stored.article], config, [stored.segments])
+        return index_keys(prepared)
 
     return RedisStore(
         url,

@@ -62,8 +62,9 @@ from service.stores.base import (
     handle_of,
 )
 
-KeysOf = Callable[[Article], Sequence[int]]
-"""The band keys an article is posted under (the service passes the engine's)."""
+KeysOf = Callable[[Stored], Sequence[int]]
+"""The band keys a stored article is posted under (the service passes the engine's, which
+reuse the record's segments)."""
 
 GROUP_BITS = 20
 """Bucket groups: 2**20 hashes, about 60 postings each at a million paragraphs."""
@@ -229,7 +230,7 @@ class _Call:
     """Where each entry's band key stands in the list the call was planned from."""
     entries: npt.NDArray[np.uint8]
     """Per band key, one row: a 2-byte index into ``keys``, the 3-byte field, and the
-    4-byte handle when one was given."""
+    4-byte handle."""
 
 
 def short_handle(article_id: str) -> int:
@@ -281,7 +282,7 @@ class RedisStore:
     def _group_key(self, group: int) -> str:
         return f"{self._prefix}b{{{group % TAGS:x}}}:{group:x}"
 
-    def _plan(self, keys: Sequence[int], handle: int | None = None) -> list[_Call]:
+    def _plan(self, keys: Sequence[int], handle: int) -> list[_Call]:
         """Script calls covering ``keys``: one per hash tag on a cluster (a script runs
         on one slot), as few as possible on a single server; at most ``MAX_ENTRIES``
         keys each."""
@@ -293,13 +294,11 @@ class RedisStore:
         fresh = np.ones(len(order), dtype=bool)
         fresh[1:] = ordered[1:] != ordered[:-1]
         names, rank = ordered[fresh], np.cumsum(fresh) - 1
-        width = 2 + _FIELD_BYTES + (0 if handle is None else _HANDLE_BYTES)
-        entries = np.empty((len(order), width), dtype=np.uint8)
+        entries = np.empty((len(order), 2 + _POSTING), dtype=np.uint8)
         entries[:, 2 : 2 + _FIELD_BYTES] = _big_endian(band[order], _FIELD_BYTES)
-        if handle is not None:
-            entries[:, 2 + _FIELD_BYTES :] = np.frombuffer(
-                handle.to_bytes(_HANDLE_BYTES, "big"), dtype=np.uint8
-            )
+        entries[:, 2 + _FIELD_BYTES :] = np.frombuffer(
+            handle.to_bytes(_HANDLE_BYTES, "big"), dtype=np.uint8
+        )
         cuts = np.flatnonzero(np.diff(tags[order])) + 1
         calls = []
         for low, high in pairwise([0, *cuts.tolist(), len(order)]):
@@ -379,7 +378,7 @@ class RedisStore:
             existed = await self.delete(article.id)
             return UpsertResult(created=not existed, stored=False)
         new = list(dict.fromkeys(int(k) for k in keys))
-        stale = [] if old is None else sorted(set(map(int, self._keys_of(old.article))) - set(new))
+        stale = [] if old is None else sorted(set(map(int, self._keys_of(old))) - set(new))
 
         def write_record(pipe: Any) -> None:
             pipe.hset(self._record_key(handle), article.id, encode_record(stored))
@@ -409,7 +408,7 @@ class RedisStore:
             pipe.hdel(self._record_key(handle), old.article.id)
             pipe.decr(f"{self._prefix}count")
 
-        await self._edit(handle, [], list(map(int, self._keys_of(old.article))), delete_record)
+        await self._edit(handle, [], list(map(int, self._keys_of(old))), delete_record)
 
     async def purge_expired(self, limit: int = 1000) -> int:
         """Remove up to ``limit`` handles' records past the retention period; how many

@@ -55,8 +55,8 @@ def make_store(request: pytest.FixtureRequest, tmp_path: Path) -> Factory:
     kind = request.param
     space = f"t{abs(hash(request.node.nodeid)):x}:"
 
-    def keys_of(article: Article) -> Sequence[int]:
-        return index_keys(prepare(article, CONFIG))
+    def keys_of(stored: Stored) -> Sequence[int]:
+        return index_keys(prepare(stored.article, CONFIG))
 
     def make(
         retention: timedelta | None = None,
