@@ -22,7 +22,7 @@ import numpy.typing as npt
 U32 = npt.NDArray[np.uint32]
 I64 = npt.NDArray[np.int64]
 
-MAX_EXPANSION = 3
+_MAX_EXPANSION = 3
 """A character folds to at most this many characters (NFKC of "ﬃ" is "ffi"), so a folded
 stream is at most this many times its text; longer expansions (rare compatibility
 characters such as U+FDFA) are cut, on both sides alike."""
@@ -33,7 +33,7 @@ def _fold_char(char: str) -> str:
     folded = unicodedata.normalize("NFKC", char).casefold()
     decomposed = unicodedata.normalize("NFD", folded)
     kept = "".join(c for c in decomposed if c.isalnum() and not unicodedata.combining(c))
-    return unicodedata.normalize("NFC", kept)[:MAX_EXPANSION]
+    return unicodedata.normalize("NFC", kept)[:_MAX_EXPANSION]
 
 
 # Table entries: 0 drops the character, a value below _EXPANDED is the single folded
@@ -70,10 +70,10 @@ class _FoldTable:
         """Expansions as rows of code points, their length in the last column."""
         if self._expansion_array is None:
             self.table()
-            rows = np.zeros((len(self.expansions), MAX_EXPANSION + 1), dtype=np.int64)
+            rows = np.zeros((len(self.expansions), _MAX_EXPANSION + 1), dtype=np.int64)
             for row, folded in enumerate(self.expansions):
                 rows[row, : len(folded)] = [ord(c) for c in folded]
-                rows[row, MAX_EXPANSION] = len(folded)
+                rows[row, _MAX_EXPANSION] = len(folded)
             self._expansion_array = rows
         return self._expansion_array
 
@@ -151,12 +151,12 @@ def _expand(values: U32, pos: I64) -> Folded:
     marked = values >= _EXPANDED
     which = (values[marked] - _EXPANDED).astype(np.int64)
     lengths = np.ones(values.shape[0], dtype=np.int64)
-    lengths[marked] = expansions[which, MAX_EXPANSION]
+    lengths[marked] = expansions[which, _MAX_EXPANSION]
     starts = np.cumsum(lengths) - lengths
     chars = np.repeat(values, lengths)
     at = starts[marked]
-    for j in range(MAX_EXPANSION):
-        inside = expansions[which, MAX_EXPANSION] > j
+    for j in range(_MAX_EXPANSION):
+        inside = expansions[which, _MAX_EXPANSION] > j
         chars[at[inside] + j] = expansions[which[inside], j]
     return Folded(chars, np.repeat(pos, lengths))
 

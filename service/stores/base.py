@@ -28,7 +28,6 @@ from detector.errors import RediteError
 from detector.model import Article, parse_published_at
 from detector.prepare import Segments
 from detector.segment import REASONS, paragraph_rows, paragraphs_of
-from detector.text import MAX_EXPANSION
 
 
 class StoreUnavailable(RediteError, ConnectionError):
@@ -172,15 +171,15 @@ def _segments(data: Any, length: int) -> Segments | None:
 
 
 def _checked_segments(data: dict[str, list[int]], length: int) -> Segments:
-    """Paragraphs inside the text, units inside the longest folded stream it can give
-    (folding may expand a character, as ﬃ to ffi; ``prepare_batch`` checks the exact
-    length), starts before ends, known boilerplate reasons."""
+    """Paragraphs inside the text, spans that start before they end, known boilerplate
+    reasons. Units are offsets in the folded text, which folding may make longer than
+    the text (ﬃ is ffi): ``prepare_batch`` checks them against it."""
     rows = np.array(data["paragraphs"], dtype=np.int64).reshape(-1, 3)
     units = np.array(data["units"], dtype=np.int64).reshape(-1, 2)
-    for spans, end in ((rows[:, :2], length), (units, length * MAX_EXPANSION)):
-        if spans.size and (spans.min() < 0 or spans.max() > end):
-            raise ValueError("segments outside the text")
-        if (spans[:, 0] > spans[:, 1]).any():
+    if rows.size and (rows[:, :2].min() < 0 or rows[:, :2].max() > length):
+        raise ValueError("paragraphs outside the text")
+    for spans in (rows[:, :2], units):
+        if spans.size and (spans.min() < 0 or (spans[:, 0] > spans[:, 1]).any()):
             raise ValueError("a segment ends before it starts")
     if rows.size and (rows[:, 2].min() < 0 or rows[:, 2].max() >= len(REASONS)):
         raise ValueError("unknown boilerplate reason in segments")
