@@ -671,7 +671,7 @@ def _prepared_partition(plan: Plan, number: int) -> Iterator[list[Prepared]]:
     """The partition's articles, ``BATCH`` at a time, prepared with the segmentation the
     fingerprint step kept."""
     first = number * plan.partition_size
-    end = first + len(read_meta(plan, number)["ids"])
+    end = first + mapped(plan.path("read", number, ".offsets.npy")).shape[0]
     for start in range(first, end, BATCH):
         ordinals = range(start, min(start + BATCH, end))
         prepared = _prepare_ordinals(plan, ordinals)
