@@ -31,7 +31,8 @@ _MIN_SHARED = 8
 _DIGITS = re.compile(r"\d")
 _MIN_FIGURES = 4
 _FIGURES_AGREE = 0.5
-"""Share of the digits of an aligned stretch that must be aligned (see _figures_agree)."""
+"""Share of the contested digits of an aligned stretch (aligned, or facing other digits)
+that must be aligned (see _figures_agree)."""
 _FULL_JOIN = 8
 """A shingle held by more units than this joins its occurrences sparingly: in one text
 each with the one before, across two texts through the first occurrence of each side."""
@@ -242,7 +243,7 @@ def align(
         a_end, b_end, matched = a_end + 1, b_end + 1, matched + 1
     region = Region(a_start, a_end, b_start, b_end, matched)
     if not _figures_agree(
-        a.folded.text, b.folded.text, region, [(a0 + m.a, m.size) for m in chosen]
+        a.folded.text, b.folded.text, [(a0 + m.a, b0 + m.b, m.size) for m in chosen]
     ):
         return None
     shorter = min(a1 - a0, b1 - b0)
@@ -257,15 +258,32 @@ def align(
     return region
 
 
-def _figures_agree(a_text: str, b_text: str, region: Region, blocks: list[tuple[int, int]]) -> bool:
+def _figures_agree(a_text: str, b_text: str, blocks: list[tuple[int, int, int]]) -> bool:
     """Same words with other figures (monthly receipts, casualty lists) are a template,
-    not reuse: most digits of the aligned stretch must be aligned too."""
-    a_digits = len(_DIGITS.findall(a_text, region.a_start, region.a_end))
-    b_digits = len(_DIGITS.findall(b_text, region.b_start, region.b_end))
-    if max(a_digits, b_digits) < _MIN_FIGURES:
+    not reuse: where the two sides print different figures at the same place, the
+    figures they do share must be at least as many.
+
+    Only gaps between matching blocks with digits on both sides count against: a digit
+    opposite letters is OCR damage ("20,000" read as "O, OOO"), not another figure.
+    """
+    aligned = 0
+    conflicting = 0
+    a_end = b_end = -1
+    for a_start, b_start, size in blocks:
+        aligned += _digit_count(a_text, a_start, a_start + size)
+        if a_end >= 0:
+            a_gap = _digit_count(a_text, a_end, a_start)
+            b_gap = _digit_count(b_text, b_end, b_start)
+            if a_gap and b_gap:
+                conflicting += a_gap + b_gap
+        a_end, b_end = a_start + size, b_start + size
+    if conflicting < _MIN_FIGURES:
         return True
-    matched = sum(len(_DIGITS.findall(a_text, start, start + size)) for start, size in blocks)
-    return 2 * matched >= _FIGURES_AGREE * (a_digits + b_digits)
+    return 2 * aligned >= _FIGURES_AGREE * (2 * aligned + conflicting)
+
+
+def _digit_count(text: str, start: int, end: int) -> int:
+    return len(_DIGITS.findall(text, start, end))
 
 
 def regions(a: Prepared, b: Prepared | None, config: DetectorConfig) -> list[Region]:

@@ -125,6 +125,19 @@ def test_figures_that_differ_are_not_a_repeat() -> None:
     assert report.internal_repeats.spans == ()
 
 
+def test_figures_lost_to_ocr_still_match() -> None:
+    # The reprint's scan read "20,000" as letters: digits facing letters are damage,
+    # not other figures, so the two are still the same advertisement.
+    clean = (
+        "Contre la fatigue et les maux d'estomac, rien ne vaut la cure du véritable sirop "
+        "ferrugineux Dupuis : plus de 20,000 attestations et lettres de remerciements "
+        "en 26 ans de succès constant, dans toutes les pharmacies."
+    )
+    scanned = clean.replace("20,000", "O, OOO").replace("26 ans", "2 ii ans")
+    reports = check_corpus([Article("a", clean), Article("b", scanned)])
+    assert _match(reports, "a", "b").kind == "duplicate"
+
+
 def test_earliest_published_article_is_marked_original() -> None:
     text = "\n".join(WIRE)
     articles = [
