@@ -42,7 +42,7 @@ from benchmarks.data import REPO_ROOT, passim_pairs
 from benchmarks.impresso import impresso_articles, load, related_rows
 from benchmarks.machine import header
 from detector import DetectorConfig, check_corpus
-from detector.align import chain, regions, unit_pairs
+from detector.align import passages, regions, unit_pairs
 from detector.prepare import Prepared, prepare_batch
 from detector.score import compare
 
@@ -72,10 +72,9 @@ def lost_at(a: Prepared, b: Prepared, config: DetectorConfig) -> str:
         return "no_body"
     if not unit_pairs(a, b, config):
         return "no_unit_pair"
-    found = regions(a, b, config)
-    if not found:
+    if not regions(a, b, config):
         return "alignment"
-    if not chain(found, a.body_prefix, b.body_prefix, config, config.min_passage_chars):
+    if not passages(a, b, config):
         return "short_passages"
     return "corpus"  # compare's common-unit rule cannot apply alone: not reached
 

@@ -33,6 +33,10 @@ _MIN_FIGURES = 4
 _FIGURES_AGREE = 0.5
 """Share of the contested digits of an aligned stretch (aligned, or facing other digits)
 that must be aligned (see _figures_agree)."""
+_EXTEND_WINDOW = 300
+"""Folded characters past a passage's edge aligned at a time to extend it."""
+_EXTEND_DROP = 40
+"""An extension stops where its score has fallen this far below its best (X-drop)."""
 _FULL_JOIN = 8
 """A shingle held by more units than this joins its occurrences sparingly: in one text
 each with the one before, across two texts through the first occurrence of each side."""
@@ -353,3 +357,113 @@ def _mostly_inside(p: Region, q: Region) -> bool:
     a = _overlap(p.a_start, p.a_end, q.a_start, q.a_end) * 2 > p.a_end - p.a_start
     b = _overlap(p.b_start, p.b_end, q.b_start, q.b_end) * 2 > p.b_end - p.b_start
     return a and b
+
+
+def passages(a: Prepared, b: Prepared, config: DetectorConfig) -> list[Region]:
+    """The passages two articles share: aligned unit pairs chained, each chain extended
+    past the edges of its units, then chained again; passages under
+    ``min_passage_chars`` aligned characters are dropped.
+
+    Two copies are often cut into units differently (an OCR line read as a sentence
+    end, a heading joined on one side only), so a unit of one side can overlap two of
+    the other without sharing half of either's shingles. Extending a verified chain
+    along its diagonal recovers the text on both sides of it.
+    """
+    found = regions(a, b, config)
+    if not found:
+        return []
+    chained = sorted(chain(found, a.body_prefix, b.body_prefix, config, 0), key=_start)
+    # In order, so that each passage grows back only to where the one before it grew.
+    for n, region in enumerate(chained):
+        chained[n] = _extend(a, b, region, chained)
+    return chain(chained, a.body_prefix, b.body_prefix, config, config.min_passage_chars)
+
+
+def _start(region: Region) -> tuple[int, int]:
+    return region.a_start, region.b_start
+
+
+def _extend(a: Prepared, b: Prepared, region: Region, others: list[Region]) -> Region:
+    """``region`` grown forward and backward along its diagonal over body text, up to the
+    passages before and after it on both sides."""
+    a_stop, b_stop = len(a.folded), len(b.folded)
+    a_from = b_from = 0
+    for q in others:
+        if q.a_start >= region.a_end and q.b_start >= region.b_end:
+            a_stop, b_stop = min(a_stop, q.a_start), min(b_stop, q.b_start)
+        elif q.a_end <= region.a_start and q.b_end <= region.b_start:
+            a_from, b_from = max(a_from, q.a_end), max(b_from, q.b_end)
+    a_start, a_end, b_start, b_end, matched = (
+        region.a_start,
+        region.a_end,
+        region.b_start,
+        region.b_end,
+        region.matched,
+    )
+    while True:  # forward
+        a_to, b_to = min(a_end + _EXTEND_WINDOW, a_stop), min(b_end + _EXTEND_WINDOW, b_stop)
+        grown = _grow(a, (a_end, a_to), b, (b_end, b_to), forward=True)
+        a_end, b_end, matched = a_end + grown[0], b_end + grown[1], matched + grown[2]
+        if grown[2] == 0 or max(grown[0], grown[1]) < _EXTEND_WINDOW // 2:
+            break
+    while True:  # backward
+        a_to, b_to = max(a_start - _EXTEND_WINDOW, a_from), max(b_start - _EXTEND_WINDOW, b_from)
+        grown = _grow(a, (a_to, a_start), b, (b_to, b_start), forward=False)
+        a_start, b_start, matched = a_start - grown[0], b_start - grown[1], matched + grown[2]
+        if grown[2] == 0 or max(grown[0], grown[1]) < _EXTEND_WINDOW // 2:
+            break
+    return Region(a_start, a_end, b_start, b_end, matched)
+
+
+def _grow(
+    a: Prepared, a_range: tuple[int, int], b: Prepared, b_range: tuple[int, int], forward: bool
+) -> tuple[int, int, int]:
+    """How far an alignment anchored at one end of the two ranges (their starts when
+    ``forward``, else their ends) goes on each side with profit, and the characters it
+    matches there: matching blocks over body text on both sides score their length,
+    body characters skipped between them cost one each (the larger side's count)."""
+    (a0, a1), (b0, b1) = a_range, b_range
+    if a1 <= a0 or b1 <= b0:
+        return 0, 0, 0
+    a_body, b_body = a.body_prefix, b.body_prefix
+    if a_body[a1] == a_body[a0] or b_body[b1] == b_body[b0]:
+        return 0, 0, 0
+    a_text, b_text = a.folded.text[a0:a1], b.folded.text[b0:b1]
+    a_mask, b_mask = a.body_mask[a0:a1], b.body_mask[b0:b1]
+    if not forward:
+        a_text, b_text, a_mask, b_mask = a_text[::-1], b_text[::-1], a_mask[::-1], b_mask[::-1]
+    a_seen = np.concatenate(([0], np.cumsum(a_mask)))
+    b_seen = np.concatenate(([0], np.cumsum(b_mask)))
+    score = best = 0.0
+    a_at = b_at = matched = 0
+    out = (0, 0, 0)
+    for a_pos, b_pos, size in _body_blocks(a_text, b_text, a_mask, b_mask):
+        score -= max(a_seen[a_pos] - a_seen[a_at], b_seen[b_pos] - b_seen[b_at])
+        if score < best - _EXTEND_DROP:
+            break
+        score += size
+        matched += size
+        a_at, b_at = a_pos + size, b_pos + size
+        if score > best:
+            best, out = score, (a_at, b_at, matched)
+    return out
+
+
+def _body_blocks(
+    a_text: str, b_text: str, a_mask: npt.NDArray[np.bool_], b_mask: npt.NDArray[np.bool_]
+) -> list[tuple[int, int, int]]:
+    """LCS matching blocks of at least ``_MIN_BLOCK`` characters, cut to the stretches
+    that are body text on both sides."""
+    out = []
+    for m in LCSseq.opcodes(a_text, b_text).as_matching_blocks():
+        if m.size < _MIN_BLOCK:
+            continue
+        both = a_mask[m.a : m.a + m.size] & b_mask[m.b : m.b + m.size]
+        if both.all():
+            out.append((m.a, m.b, m.size))
+            continue
+        edges = np.flatnonzero(np.diff(np.concatenate(([0], both.view(np.int8), [0]))))
+        for start, end in zip(edges[::2].tolist(), edges[1::2].tolist(), strict=True):
+            if end - start >= _MIN_BLOCK:
+                out.append((m.a + start, m.b + start, end - start))
+    return out

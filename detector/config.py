@@ -48,7 +48,7 @@ class DetectorConfig:
     """Longer stretches without a sentence break are cut into windows of about this size."""
     verify_containment: float = 0.5
     """Share of the smaller unit's shingles the other unit must contain to be aligned."""
-    min_passage_chars: int = 60
+    min_passage_chars: int = 70
     """Aligned letters and digits a passage needs before it counts as reuse."""
     min_repeat_chars: int = 60
     """The same for repetition inside one text (captions and subtitles repeat phrases)."""

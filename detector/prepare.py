@@ -45,6 +45,11 @@ class Prepared:
             mask[start:end] = 1
         return np.concatenate(([0], np.cumsum(mask)))
 
+    @cached_property
+    def body_mask(self) -> Bools:
+        """``body_mask[i]`` says whether folded offset ``i`` is in a unit (body text)."""
+        return np.diff(self.body_prefix) > 0
+
     @property
     def body_chars(self) -> int:
         return int(self.body_prefix[-1])

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from detector.align import Region, chain, regions
+from detector.align import Region, passages
 from detector.config import DetectorConfig
 from detector.model import Kind, Passage
 from detector.prepare import Bools, Prepared
@@ -107,17 +107,14 @@ def compare(
     if (b.article.id, b.article.text) < (a.article.id, a.article.text):
         flipped = compare(b, a, config, b_common, a_common)
         return None if flipped is None else flipped.swapped()
-    found = regions(a, b, config)
+    found = passages(a, b, config)
     if not found:
-        return None
-    passages = chain(found, a.body_prefix, b.body_prefix, config, config.min_passage_chars)
-    if not passages:
         return None
     # Common units nobody reused here are furniture of that side's site, not body.
     ignored = (_unit_spans(a.units, a_common), _unit_spans(b.units, b_common))
     kept = [
         p
-        for p in passages
+        for p in found
         if p.matched >= config.common_passage_chars
         or not (
             _all_common(a.units, a_common, p.a_start, p.a_end)

@@ -138,6 +138,27 @@ def test_figures_lost_to_ocr_still_match() -> None:
     assert _match(reports, "a", "b").kind == "duplicate"
 
 
+def test_passage_grows_past_units_cut_differently() -> None:
+    # The reprint runs the first two sentences into one: no unit of one side shares
+    # half its shingles with the first unit of the other, but the verified passage that
+    # follows is extended back over them along the same alignment.
+    wire = (
+        "ZURICH, 6. — Une rixe provoquée par des ivrognes a eu lieu dimanche à la gare. "
+        "La police a dû engager une lutte avec la foule assemblée. Vingt personnes ont été "
+        "blessées. Trois arrestations ont été opérées, entre autres celle du cafetier, qui "
+        "a été relâché lundi."
+    )
+    reprint = (
+        "Une rixe provoquée par les ivrognes : la police a dû engager une lutte avec la foule "
+        "assemblée. Vingt personnes ont été sérieusement blessées ; trois arrestations ont "
+        "été opérées.\n\nAu nombre des personnes arrêtées figure le cafetier, relâché lundi."
+    )
+    match = _match(check_corpus([Article("a", wire), Article("b", reprint)]), "a", "b")
+    (passage,) = match.passages
+    assert wire[slice(*passage.query_span)].startswith("Une rixe provoquée par des ivrognes")
+    assert reprint[slice(*passage.match_span)].startswith("Une rixe provoquée par les ivrognes")
+
+
 def test_earliest_published_article_is_marked_original() -> None:
     text = "\n".join(WIRE)
     articles = [
