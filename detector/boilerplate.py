@@ -43,6 +43,18 @@ _SEPARATOR_CHAR = re.compile(r"[|•·›»>/]")
 _BRACKETED = re.compile(r"^\s*[(\[].*[)\]]\s*$", re.DOTALL)
 _SENTENCE_CLOSE = re.compile(r"[.!…][\"'»”’)\]]*$")
 
+_OPEN_ENDS = ",;:-‐¬"
+_LAST_WORD = re.compile(r"(\w+)\W*$")
+_FUNCTION_WORDS = frozenset(
+    {
+        *("de", "du", "des", "d", "le", "la", "les", "l", "un", "une", "et", "ou", "en"),
+        *("à", "a", "au", "aux", "par", "pour", "sur", "dans", "avec", "que", "qu", "qui"),
+        *("dont", "ne", "se", "sa", "son", "ses", "leur", "leurs", "ce", "cette"),
+        *("the", "of", "and", "to", "in", "for", "on", "with", "by", "from", "at", "an", "or"),
+    }
+)
+"""Lower-case words a heading does not end with: a line ending with one goes on below."""
+
 SHORT_WORDS = 4
 """Paragraphs with fewer words are navigation, bylines or labels."""
 HEADING_WORDS = 20
@@ -88,8 +100,19 @@ def classify(paragraph: str, *, notices: bool = True) -> str | None:
     if notices and words <= NOTICE_WORDS and _is_notice(paragraph.lower()):
         return "notice"
     if words <= HEADING_WORDS and "\n" not in paragraph and not closed:
-        return "heading"
+        return None if _breaks_off(paragraph) else "heading"
     return None
+
+
+def _breaks_off(line: str) -> bool:
+    """Whether a line stops in the middle of a sentence (a comma, a hyphen, a word
+    such as "de" or "the"): a wrapped line of text read one line a paragraph, never a
+    heading."""
+    tail = line.rstrip()
+    if tail[-1:] in _OPEN_ENDS:
+        return True
+    word = _LAST_WORD.search(tail[-16:])
+    return word is not None and word.group(1) in _FUNCTION_WORDS
 
 
 def may_hold_notice(text: str) -> bool:

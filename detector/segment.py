@@ -258,13 +258,23 @@ def units(
     place the content-defined cuts in long stretches.
     """
     out: list[tuple[int, int]] = []
+    # Body paragraphs shorter than a unit (one line each of an advertisement, a list)
+    # wait to be packed with the body paragraphs that follow them.
+    waiting: list[tuple[int, int]] = []
     for para in paras:
         if para.boilerplate is not None:
+            out.extend(_pack(waiting, hashes, config))
+            waiting = []
             continue
         offsets = [*_sentence_starts(text, para.start, para.end), para.end]
         cuts = np.searchsorted(folded.pos, offsets).tolist()
-        pieces = [(a, b) for a, b in pairwise(cuts) if b > a]
+        pieces = waiting + [(a, b) for a, b in pairwise(cuts) if b > a]
+        if pieces and pieces[-1][1] - pieces[0][0] < config.unit_min_chars:
+            waiting = pieces
+            continue
+        waiting = []
         out.extend(_pack(pieces, hashes, config))
+    out.extend(_pack(waiting, hashes, config))
     if not out:
         return np.zeros((0, 2), dtype=np.int64)
     return np.array(out, dtype=np.int64)
@@ -273,8 +283,11 @@ def units(
 def _pack(
     pieces: list[tuple[int, int]], hashes: npt.NDArray[np.uint32], config: DetectorConfig
 ) -> list[tuple[int, int]]:
-    """Join short sentences to a neighbour and cut long ones, inside one paragraph."""
+    """Join short sentences to a neighbour and cut long ones, inside one paragraph (or
+    a run of short ones)."""
     packed: list[tuple[int, int]] = []
+    if not pieces:
+        return packed
     start: int | None = None
     for a, b in pieces:
         if start is None:

@@ -440,3 +440,35 @@ def _reference_blocks(text: str) -> list[list[tuple[int, int]]]:
 @given(st.text(alphabet=" a\t\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029\u00a0\u3000", max_size=40))
 def test_blocks_split_lines_as_the_regex_did(text: str) -> None:
     assert _blocks(text) == _reference_blocks(text)
+
+
+def test_a_line_that_breaks_off_is_not_a_heading() -> None:
+    # An OCR column read one line a paragraph: lines ending in a comma, a hyphen or a
+    # word such as "de" go on below and are body text, not headings.
+    text = (
+        "Chauffage central, lumière électrique,\n"
+        "billards anglais et promenades variées.\n"
+        "Pension depuis sept francs.\n"
+        "Prix réduits en juin.\n"
+        "La Russie intensifie ses frappes en Syrie\n"
+        "Le président refuse de mettre en"
+    )
+    reasons = [p.boilerplate for p in paragraphs(text)]
+    assert reasons == [None, None, None, None, "heading", None]
+
+
+def test_short_body_paragraphs_are_packed_into_units() -> None:
+    # An advertisement set one short line a paragraph: each line alone is too short to
+    # be indexed, packed together they make units.
+    lines = [
+        "Changement d'air pour personnes grippées.",
+        "Billards français et anglais. Lawn-tennis.",
+        "Promenades variées en plaine et à la montagne.",
+        "Pension depuis sept francs.",
+    ]
+    prepared = prepare(Article("ad", "\n".join(lines)), DetectorConfig())
+    assert unit_texts(prepared) == [
+        "\n".join(lines[:2]).removesuffix("."),
+        "\n".join(lines[2:]).removesuffix("."),
+    ]
+    assert prepared.indexable.all()
