@@ -267,8 +267,9 @@ def _figures_agree(a_text: str, b_text: str, blocks: list[tuple[int, int, int]])
     not reuse: where the two sides print different figures at the same place, the
     figures they do share must be at least as many.
 
-    Only gaps between matching blocks with digits on both sides count against: a digit
-    opposite letters is OCR damage ("20,000" read as "O, OOO"), not another figure.
+    Only gaps between matching blocks with digits on both sides count against, digit
+    for digit: a digit opposite letters is OCR damage ("20,000" read as "O, OOO"), not
+    another figure, and so is the surplus of a gap where a scan read more digits.
     """
     aligned = 0
     conflicting = 0
@@ -279,7 +280,7 @@ def _figures_agree(a_text: str, b_text: str, blocks: list[tuple[int, int, int]])
             a_gap = _digit_count(a_text, a_end, a_start)
             b_gap = _digit_count(b_text, b_end, b_start)
             if a_gap and b_gap:
-                conflicting += a_gap + b_gap
+                conflicting += 2 * min(a_gap, b_gap)
         a_end, b_end = a_start + size, b_start + size
     if conflicting < _MIN_FIGURES:
         return True
