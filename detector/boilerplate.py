@@ -43,7 +43,8 @@ _SEPARATOR_CHAR = re.compile(r"[|•·›»>/]")
 _BRACKETED = re.compile(r"^\s*[(\[].*[)\]]\s*$", re.DOTALL)
 _SENTENCE_CLOSE = re.compile(r"[.!…][\"'»”’)\]]*$")
 
-_OPEN_ENDS = ",;:-‐¬"
+_OPEN_ENDS = ",;:"
+_HYPHENS = "-‐¬"
 _LAST_WORD = re.compile(r"(\w+)\W*$")
 _FUNCTION_WORDS = frozenset(
     {
@@ -86,7 +87,8 @@ def classify(paragraph: str, *, notices: bool = True) -> str | None:
         return "digits"
     # Counted up to one over the largest threshold: long paragraphs are not split whole.
     words = len(paragraph.split(maxsplit=_WORDS_COUNTED))
-    if words < SHORT_WORDS:
+    # "Expédition de" above the rest of an advertisement is its first line, not a label.
+    if words < SHORT_WORDS and (paragraph.rstrip()[-1:] in ":;" or not breaks_off(paragraph)):
         return "short"
     if _SEPARATOR_CHAR.search(paragraph) is not None and _is_navigation(paragraph):
         return "navigation"
@@ -100,17 +102,23 @@ def classify(paragraph: str, *, notices: bool = True) -> str | None:
     if notices and words <= NOTICE_WORDS and _is_notice(paragraph.lower()):
         return "notice"
     if words <= HEADING_WORDS and "\n" not in paragraph and not closed:
-        return None if _breaks_off(paragraph) else "heading"
+        return None if breaks_off(paragraph) else "heading"
     return None
 
 
-def _breaks_off(line: str) -> bool:
-    """Whether a line stops in the middle of a sentence (a comma, a hyphen, a word
-    such as "de" or "the"): a wrapped line of text read one line a paragraph, never a
-    heading."""
+def breaks_off(line: str) -> bool:
+    """Whether a line stops in the middle of a sentence (a comma, a word cut by a
+    hyphen, a word such as "de" or "the"): a wrapped line of text, never a heading or a
+    label.
+
+    >>> breaks_off("Expédition de"), breaks_off("lumière électrique,"), breaks_off("T+ | T-")
+    (True, True, False)
+    """
     tail = line.rstrip()
     if tail[-1:] in _OPEN_ENDS:
         return True
+    if tail[-1:] in _HYPHENS:
+        return tail[-3:-1].isalpha() and tail[-3:-1].islower()
     word = _LAST_WORD.search(tail[-16:])
     return word is not None and word.group(1) in _FUNCTION_WORDS
 

@@ -22,6 +22,7 @@ import numpy as np
 import numpy.typing as npt
 
 from detector.boilerplate import (
+    breaks_off,
     classify,
     is_inline_furniture,
     may_hold_inline_furniture,
@@ -225,7 +226,11 @@ def _furniture_line(line: str, following: str) -> bool:
     Headings are not peeled: in OCR columns every line looks like one.
     """
     reason = classify(line)
-    return (reason in _STRONG or reason == "short") and not _hyphenated(line, following)
+    return (
+        (reason in _STRONG or reason == "short")
+        and not _hyphenated(line, following)
+        and not breaks_off(line)
+    )
 
 
 def _sentence_starts(text: str, start: int, end: int) -> list[int]:

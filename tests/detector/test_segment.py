@@ -472,3 +472,18 @@ def test_short_body_paragraphs_are_packed_into_units() -> None:
         "\n".join(lines[2:]).removesuffix("."),
     ]
     assert prepared.indexable.all()
+
+
+def test_the_first_line_of_an_advertisement_is_not_peeled_off() -> None:
+    # "Expédition de" is short, but it breaks off: it goes on in the next line and is
+    # the advertisement's own text, not page furniture above a wrapped column.
+    text = (
+        "Expédition de\n"
+        "fromage d'Emmenthal\n"
+        "franco contre remboursement\n"
+        "dans toute la Suisse, par cinq kilos, qua-\n"
+        "lité extra ou fromage mi-gras, en par-\n"
+        "ties ou en pains entiers, meilleur marché."
+    )
+    (body,) = [p for p in paragraphs(text) if p.boilerplate is None]
+    assert text[body.start : body.end].startswith("Expédition de")
