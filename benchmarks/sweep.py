@@ -30,6 +30,14 @@ DEFAULT_OUT = REPO_ROOT / "benchmarks" / "results" / "sweep.json"
 VARIANTS: dict[str, tuple[str, dict[str, Any]]] = {
     "defaults": ("the defaults", {}),
     "passage60": ("passages from 60 aligned characters (not 70)", {"min_passage_chars": 60}),
+    "common200": (
+        "passages of common units from 200 aligned characters (not 120)",
+        {"common_passage_chars": 200},
+    ),
+    "common100": (
+        "passages of common units from 100 aligned characters (not 120)",
+        {"common_passage_chars": 100},
+    ),
     "no_common": ("no document-frequency rule", {"common_df": 10_000_000}),
     "perm128": ("128 permutations (37 bands x 3 rows)", {"num_perm": 128}),
     "lsh04": ("LSH threshold 0.4 (16 bands x 4 rows)", {"lsh_threshold": 0.4}),

@@ -68,7 +68,7 @@ class DetectorConfig:
     """Buckets holding more ids than this are furniture shared too widely to mean reuse."""
     common_df: int = 20
     """Units carried by more indexed articles than this are common (see ``compare``)."""
-    common_passage_chars: int = 200
+    common_passage_chars: int = 120
     """Aligned characters a passage of common units needs to count as reuse."""
     max_candidates: int = 100
     """Candidate articles verified per query, those sharing the most units first."""
