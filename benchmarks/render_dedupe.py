@@ -245,4 +245,6 @@ def _reading(result: dict[str, Any], steps: dict[int, dict[str, float]]) -> list
             f"{ds['articles']:,} articles in {needed:,.0f} s; redite's fingerprint step alone "
             f"took {fingerprint:,.1f} s of it."
         )
+    # Notes added to the result after the run (checks made on the same machine that day).
+    out.extend(f"- {note}" for note in result.get("notes", []))
     return out
