@@ -174,4 +174,6 @@ def render_markdown(result: dict[str, Any]) -> str:
         "the query, ranking candidates, and aligning each candidate (on this synthetic "
         "text most candidates are chance neighbours that verification drops).",
     ]
+    # Notes added to the result after the run (checks made on the same machine that day).
+    out.extend(f"- {note}" for note in result.get("notes", []))
     return "\n".join(out)
