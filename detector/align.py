@@ -394,51 +394,42 @@ def _extend(a: Prepared, b: Prepared, region: Region, others: list[Region]) -> R
             a_stop, b_stop = min(a_stop, q.a_start), min(b_stop, q.b_start)
         elif q.a_end <= region.a_start and q.b_end <= region.b_start:
             a_from, b_from = max(a_from, q.a_end), max(b_from, q.b_end)
-    a_start, a_end, b_start, b_end, matched = (
-        region.a_start,
-        region.a_end,
-        region.b_start,
-        region.b_end,
-        region.matched,
-    )
-    while True:  # forward
-        a_to, b_to = min(a_end + _EXTEND_WINDOW, a_stop), min(b_end + _EXTEND_WINDOW, b_stop)
-        grown = _grow(a, (a_end, a_to), b, (b_end, b_to), forward=True)
-        a_end, b_end, matched = a_end + grown[0], b_end + grown[1], matched + grown[2]
-        if grown[2] == 0 or max(grown[0], grown[1]) < _EXTEND_WINDOW // 2:
-            break
-    while True:  # backward
-        a_to, b_to = max(a_start - _EXTEND_WINDOW, a_from), max(b_start - _EXTEND_WINDOW, b_from)
-        grown = _grow(a, (a_to, a_start), b, (b_to, b_start), forward=False)
-        a_start, b_start, matched = a_start - grown[0], b_start - grown[1], matched + grown[2]
-        if grown[2] == 0 or max(grown[0], grown[1]) < _EXTEND_WINDOW // 2:
-            break
-    return Region(a_start, a_end, b_start, b_end, matched)
+    a_end, b_end, ahead = _reach(a, b, (region.a_end, region.b_end), (a_stop, b_stop), 1)
+    a_start, b_start, behind = _reach(a, b, (region.a_start, region.b_start), (a_from, b_from), -1)
+    return Region(a_start, a_end, b_start, b_end, region.matched + ahead + behind)
+
+
+def _reach(
+    a: Prepared, b: Prepared, edge: tuple[int, int], limit: tuple[int, int], step: int
+) -> tuple[int, int, int]:
+    """Where a passage's edge gets to, window after window, towards ``limit`` (``step``
+    1: forward, -1: backward), and the characters matched on the way."""
+    (a_at, b_at), (a_limit, b_limit) = edge, limit
+    matched = 0
+    while True:
+        a_to = a_at + max(-_EXTEND_WINDOW, min(_EXTEND_WINDOW, a_limit - a_at))
+        b_to = b_at + max(-_EXTEND_WINDOW, min(_EXTEND_WINDOW, b_limit - b_at))
+        a_len, b_len, gained = _grow(a, (a_at, a_to), b, (b_at, b_to))
+        a_at, b_at, matched = a_at + step * a_len, b_at + step * b_len, matched + gained
+        if gained == 0 or max(a_len, b_len) < _EXTEND_WINDOW // 2:
+            return a_at, b_at, matched
 
 
 def _grow(
-    a: Prepared, a_range: tuple[int, int], b: Prepared, b_range: tuple[int, int], forward: bool
+    a: Prepared, a_span: tuple[int, int], b: Prepared, b_span: tuple[int, int]
 ) -> tuple[int, int, int]:
-    """How far an alignment anchored at one end of the two ranges (their starts when
-    ``forward``, else their ends) goes on each side with profit, and the characters it
+    """How far an alignment anchored at ``a_span[0]`` and ``b_span[0]`` goes towards
+    ``a_span[1]`` and ``b_span[1]`` (either way) with profit, and the characters it
     matches there: matching blocks over body text on both sides score their length,
     body characters skipped between them cost one each (the larger side's count)."""
-    (a0, a1), (b0, b1) = a_range, b_range
-    if a1 <= a0 or b1 <= b0:
+    a_window, a_seen = _window(a, a_span)
+    b_window, b_seen = _window(b, b_span)
+    if a_window is None or b_window is None:
         return 0, 0, 0
-    a_body, b_body = a.body_prefix, b.body_prefix
-    if a_body[a1] == a_body[a0] or b_body[b1] == b_body[b0]:
-        return 0, 0, 0
-    a_text, b_text = a.folded.text[a0:a1], b.folded.text[b0:b1]
-    a_mask, b_mask = a.body_mask[a0:a1], b.body_mask[b0:b1]
-    if not forward:
-        a_text, b_text, a_mask, b_mask = a_text[::-1], b_text[::-1], a_mask[::-1], b_mask[::-1]
-    a_seen = np.concatenate(([0], np.cumsum(a_mask)))
-    b_seen = np.concatenate(([0], np.cumsum(b_mask)))
     score = best = 0.0
     a_at = b_at = matched = 0
     out = (0, 0, 0)
-    for a_pos, b_pos, size in _body_blocks(a_text, b_text, a_mask, b_mask):
+    for a_pos, b_pos, size in _body_blocks(*a_window, *b_window):
         score -= max(a_seen[a_pos] - a_seen[a_at], b_seen[b_pos] - b_seen[b_at])
         if score < best - _EXTEND_DROP:
             break
@@ -450,8 +441,24 @@ def _grow(
     return out
 
 
+def _window(
+    p: Prepared, span: tuple[int, int]
+) -> tuple[tuple[str, npt.NDArray[np.bool_]] | None, I64]:
+    """The folded text and body mask from ``span[0]`` towards ``span[1]`` (reversed when
+    backward), with the body characters before each position; None without body text."""
+    anchor, to = span
+    low, high = min(anchor, to), max(anchor, to)
+    prefix = p.body_prefix
+    if high == low or prefix[high] == prefix[low]:
+        return None, prefix[:0]
+    text, mask = p.folded.text[low:high], p.body_mask[low:high]
+    if to >= anchor:
+        return (text, mask), prefix[low : high + 1] - prefix[low]
+    return (text[::-1], mask[::-1]), prefix[high] - prefix[low : high + 1][::-1]
+
+
 def _body_blocks(
-    a_text: str, b_text: str, a_mask: npt.NDArray[np.bool_], b_mask: npt.NDArray[np.bool_]
+    a_text: str, a_mask: npt.NDArray[np.bool_], b_text: str, b_mask: npt.NDArray[np.bool_]
 ) -> list[tuple[int, int, int]]:
     """LCS matching blocks of at least ``_MIN_BLOCK`` characters, cut to the stretches
     that are body text on both sides."""

@@ -38,17 +38,17 @@ class Prepared:
     """Units long enough to be looked up and indexed by their band keys."""
 
     @cached_property
-    def body_prefix(self) -> I64:
-        """``body_prefix[i]`` is the number of body characters before folded offset ``i``."""
-        mask = np.zeros(len(self.folded), dtype=np.int64)
-        for start, end in self.units.tolist():
-            mask[start:end] = 1
-        return np.concatenate(([0], np.cumsum(mask)))
-
-    @cached_property
     def body_mask(self) -> Bools:
         """``body_mask[i]`` says whether folded offset ``i`` is in a unit (body text)."""
-        return np.diff(self.body_prefix) > 0
+        mask = np.zeros(len(self.folded), dtype=bool)
+        for start, end in self.units.tolist():
+            mask[start:end] = True
+        return mask
+
+    @cached_property
+    def body_prefix(self) -> I64:
+        """``body_prefix[i]`` is the number of body characters before folded offset ``i``."""
+        return np.concatenate(([0], np.cumsum(self.body_mask, dtype=np.int64)))
 
     @property
     def body_chars(self) -> int:
