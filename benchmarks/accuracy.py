@@ -30,7 +30,7 @@ from benchmarks.machine import machine
 from benchmarks.score import score
 
 DEFAULT_RESULT = REPO_ROOT / "benchmarks" / "results" / "accuracy.json"
-IMPRESSO_DEFAULT = ("engine", "textbook", "paragraph", "char5")
+IMPRESSO_DEFAULT = ("engine", "engine_ocr", "textbook", "paragraph", "char5")
 
 
 def _log(message: str) -> None:

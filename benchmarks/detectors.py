@@ -19,6 +19,13 @@ def engine(articles: Sequence[Article]) -> list[ArticleReport]:
     return check_corpus(articles)
 
 
+def engine_ocr(articles: Sequence[Article]) -> list[ArticleReport]:
+    """redite's engine with the ``ocr`` preset (``--preset ocr``)."""
+    from detector import DetectorConfig, check_corpus  # noqa: PLC0415
+
+    return check_corpus(articles, DetectorConfig.preset("ocr"))
+
+
 def textbook(articles: Sequence[Article]) -> list[ArticleReport]:
     """datasketch, whole article, word 5-grams, LSH at 0.5."""
     return baselines.textbook(articles)
@@ -43,6 +50,7 @@ def dedupe(articles: Sequence[Article]) -> list[ArticleReport]:
 
 DETECTORS: dict[str, Detector] = {
     "engine": engine,
+    "engine_ocr": engine_ocr,
     "dedupe": dedupe,
     "textbook": textbook,
     "paragraph": paragraph,
@@ -50,6 +58,7 @@ DETECTORS: dict[str, Detector] = {
 }
 LABELS: dict[str, str] = {
     "engine": "redite engine (defaults)",
+    "engine_ocr": "redite engine, --preset ocr",
     "dedupe": "redite dedupe, the batch job (defaults)",
     "textbook": "datasketch textbook: whole article, word 5-grams, LSH 0.5",
     "paragraph": "datasketch per paragraph: word 5-grams, LSH 0.5",

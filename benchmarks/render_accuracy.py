@@ -30,6 +30,12 @@ TARGETS: tuple[tuple[str, tuple[str, ...], float], ...] = (
     ),
     ("impresso: recall of passim pairs", ("impresso", "engine", "recall"), 0.92),
     ("impresso: silver precision", ("impresso", "engine", "silver_precision"), 0.99),
+    ("impresso, --preset ocr: recall", ("impresso", "engine_ocr", "recall"), 0.92),
+    (
+        "impresso, --preset ocr: silver precision",
+        ("impresso", "engine_ocr", "silver_precision"),
+        0.99,
+    ),
 )
 RELATIONS = (
     "exact_copy",

@@ -24,6 +24,7 @@ from benchmarks.data import REPO_ROOT
 from benchmarks.machine import header
 from benchmarks.score import score
 from detector import Article, ArticleReport, DetectorConfig, check_corpus
+from detector.config import PRESETS
 
 DEFAULT_OUT = REPO_ROOT / "benchmarks" / "results" / "sweep.json"
 
@@ -47,6 +48,11 @@ VARIANTS: dict[str, tuple[str, dict[str, Any]]] = {
     "loose": (
         "looser verification (containment 0.4, unit coverage 0.4, similarity 0.5)",
         {"verify_containment": 0.4, "min_unit_coverage": 0.4, "min_similarity": 0.5},
+    ),
+    "ocr": ("--preset ocr: 128 permutations (42 x 3), common from 100", PRESETS["ocr"][1]),
+    "ocr_unit25": (
+        "--preset ocr with units from 25 characters",
+        {**PRESETS["ocr"][1], "unit_min_chars": 25},
     ),
 }
 

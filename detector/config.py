@@ -129,6 +129,20 @@ class DetectorConfig:
                     "raise num_perm or lower bands or rows"
                 )
 
+    @classmethod
+    def preset(cls, name: str) -> DetectorConfig:
+        """The configuration a preset names (see ``PRESETS``).
+
+        >>> DetectorConfig.preset("ocr").bands_rows()
+        (42, 3)
+        """
+        try:
+            changes = PRESETS[name][1]
+        except KeyError:
+            choices = ", ".join(PRESETS)
+            raise InvalidConfig(f"unknown preset {name!r}: choose one of {choices}") from None
+        return cls(**changes)
+
     def bands_rows(self) -> tuple[int, int]:
         """The LSH banding: explicit, or datasketch's optimum for ``lsh_threshold``."""
         if self.bands is not None and self.rows is not None:
@@ -147,6 +161,20 @@ class DetectorConfig:
             f":b{bands}:r{rows}:u{self.unit_min_chars}-{self.unit_max_chars}"
         )
         return xxhash.xxh64_hexdigest(shape.encode())[:12]
+
+
+PRESETS: dict[str, tuple[str, dict[str, int]]] = {
+    "news": ("the defaults: born-digital news and web pages", {}),
+    "ocr": (
+        "scanned archives: 128 permutations in 42 bands of 3 rows find copies whose OCR "
+        "differs (twice the signing time and index postings), and common text counts "
+        "from 100 aligned characters",
+        {"num_perm": 128, "bands": 42, "rows": 3, "common_passage_chars": 100},
+    ),
+}
+"""Named configurations, by what they are for: a label and the changes to the defaults.
+Each has its own index namespace (its band keys differ). ``python -m benchmarks.sweep``
+measures them; docs/engine.md gives the figures."""
 
 
 @functools.lru_cache(maxsize=64)

@@ -34,7 +34,8 @@ def check_corpus(
     ``progress``, when given, hears of each step (fingerprint, candidates, verify,
     repeats) as it advances.
 
-    >>> text = "Le ministre a annoncé mardi une réforme complète du système de retraites."
+    >>> text = ("Le ministre a annoncé mardi une réforme complète du système de retraites, "
+    ...         "qui sera présentée au Parlement avant l'été.")
     >>> reports = check_corpus([Article("a", text), Article("b", "Titre\\n\\n" + text)])
     >>> [(r.id, [m.kind for m in r.matches]) for r in reports]
     [('a', ['duplicate']), ('b', ['duplicate'])]

@@ -14,12 +14,26 @@ from importlib import metadata
 
 import click
 
+from detector.config import PRESETS, DetectorConfig
 from detector.errors import RediteError
 from service.check import check_files
 from service.report import json_lines, text_report
 from service.server import serve as run_server
 from service.settings import Settings, parse_duration
 from service.stores import DEFAULT_STORE, check_url
+
+_PRESET_HELP = (
+    "Parameters for the kind of text: "
+    + "; ".join(f"{name}: {label.split(':')[0]}" for name, (label, _) in PRESETS.items())
+    + ". docs/engine.md gives what each finds and costs."
+)
+
+preset_option = click.option(
+    "--preset",
+    type=click.Choice(list(PRESETS)),
+    default=None,
+    help=_PRESET_HELP + " [default: news]",
+)
 
 
 def _version() -> str:
@@ -78,7 +92,10 @@ def cli() -> None:
     help="Also match every input against this index (sqlite:///FILE, redis://..., "
     "redis+cluster://...), without adding to it.",
 )
-def check(files: tuple[str, ...], as_json: bool, quiet: bool, store: str | None) -> None:
+@preset_option
+def check(
+    files: tuple[str, ...], as_json: bool, quiet: bool, store: str | None, preset: str | None
+) -> None:
     """Check FILEs for text they share with each other and text they repeat.
 
     Every article read is checked for internal repetition and against every other
@@ -109,10 +126,12 @@ def check(files: tuple[str, ...], as_json: bool, quiet: bool, store: str | None)
         redite check story.txt page.html wire.jsonl
         redite check --json crawl.jsonl | jq 'select(.matches != [])'
         redite check --store sqlite:///redite-index.db story.txt
+        redite check --preset ocr gazette-1900-*.txt
     """
     progress = None if quiet or not sys.stderr.isatty() else _progress_line
+    config = DetectorConfig.preset(preset or "news")
     try:
-        result = check_files(files, progress=progress, store_url=store)
+        result = check_files(files, config, progress=progress, store_url=store)
     except RediteError as error:
         raise click.ClickException(str(error)) from None
     finally:
@@ -150,6 +169,7 @@ def check(files: tuple[str, ...], as_json: bool, quiet: bool, store: str | None)
 @click.option(
     "--namespace", default=None, help="Prefix of the index's keys and tables [default: redite]."
 )
+@preset_option
 def serve(  # noqa: PLR0917  # one parameter per option
     store: str | None,
     host: str | None,
@@ -157,6 +177,7 @@ def serve(  # noqa: PLR0917  # one parameter per option
     workers: int | None,
     retention: str | None,
     namespace: str | None,
+    preset: str | None,
 ) -> None:
     """Run the HTTP service over an index.
 
@@ -165,9 +186,11 @@ def serve(  # noqa: PLR0917  # one parameter per option
     described at /openapi.json; / is a page to paste an article into.
 
     Settings come from REDITE_* environment variables (REDITE_STORE, REDITE_PORT,
-    REDITE_TOKEN, REDITE_RETENTION, REDITE_MAX_BODY_BYTES, REDITE_MAX_TEXT_CHARS,
-    REDITE_MAX_PARAGRAPHS, REDITE_MAX_ID_CHARS, ...); flags win. Set REDITE_TOKEN
-    to require 'Authorization: Bearer TOKEN' on writes and deletes.
+    REDITE_TOKEN, REDITE_RETENTION, REDITE_PRESET, REDITE_MAX_BODY_BYTES,
+    REDITE_MAX_TEXT_CHARS, REDITE_MAX_PARAGRAPHS, REDITE_MAX_ID_CHARS, ...); flags
+    win. Set REDITE_TOKEN to require 'Authorization: Bearer TOKEN' on writes and
+    deletes. Each preset keeps its own index in the store: an article indexed under
+    one is not found under the other.
 
     Example:
 
@@ -176,6 +199,7 @@ def serve(  # noqa: PLR0917  # one parameter per option
         curl -s localhost:8080/v1/articles -H 'Content-Type: application/json' \\
              -d '{"id": "a1", "text": "Le Conseil fédéral a décidé mardi ..."}'
         redite serve --store redis://localhost:6379/0 --workers 4 --retention 90d
+        REDITE_PRESET=ocr redite serve --store sqlite:///archive-index.db
     """
     try:
         settings = Settings.from_env(
@@ -186,6 +210,7 @@ def serve(  # noqa: PLR0917  # one parameter per option
             workers=workers,
             retention=None if retention is None else parse_duration(retention, "--retention"),
             namespace=namespace,
+            preset=preset,
         )
         check_url(settings.store)  # a bad URL fails here, not in a worker
     except RediteError as error:
@@ -273,6 +298,7 @@ def serve(  # noqa: PLR0917  # one parameter per option
     is_flag=True,
     help="With --against: add the corpus to that index once it has been matched.",
 )
+@preset_option
 @click.option("--quiet", "-q", is_flag=True, help="No progress bars (the summary still prints).")
 def dedupe(  # noqa: PLR0917  # one parameter per option
     inputs: tuple[str, ...],
@@ -290,6 +316,7 @@ def dedupe(  # noqa: PLR0917  # one parameter per option
     resume: bool,
     against: str | None,
     add_to_index: bool,
+    preset: str | None,
     quiet: bool,
 ) -> None:
     """Dedupe a whole corpus: find every pair of articles that share text, group
@@ -330,6 +357,7 @@ def dedupe(  # noqa: PLR0917  # one parameter per option
         redite dedupe big.jsonl.gz --out out/ --resume          # after a stop
         redite dedupe tonight.jsonl --out out/ --against redis://db:6379/0 --index
         redite dedupe big.jsonl.gz --out out/ --engine dask --scheduler tcp://sched:8786
+        redite dedupe scans-1900.jsonl.gz --out out/ --preset ocr
     """
     # Imported here: they load numpy and the engine, and `redite --help` stays fast.
     from service.batch.cli import run_dedupe  # noqa: PLC0415
@@ -352,6 +380,7 @@ def dedupe(  # noqa: PLR0917  # one parameter per option
             partition_size=partition_size,
             against=against,
             index=add_to_index,
+            config=DetectorConfig.preset(preset or "news"),
         )
         run_dedupe(
             options, jobs=jobs, engine=engine, scheduler=scheduler, resume=resume, quiet=quiet

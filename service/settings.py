@@ -2,6 +2,8 @@
 
 >>> Settings.from_env({"REDITE_PORT": "9000", "REDITE_RETENTION": "90d"}).retention.days
 90
+>>> Settings.from_env({"REDITE_PRESET": "ocr"}).detector.num_perm
+128
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from datetime import timedelta
 from typing import Any
 
 from detector.config import DetectorConfig
-from detector.errors import RediteError
+from detector.errors import InvalidConfig, RediteError
 from service.stores import DEFAULT_STORE
 
 
@@ -74,6 +76,15 @@ class Settings:
     def from_env(cls, environ: Mapping[str, str], **overrides: Any) -> Settings:
         """Settings from ``REDITE_<NAME>`` variables; non-None ``overrides`` win."""
         values: dict[str, Any] = {}
+        preset = overrides.pop("preset", None)
+        where = "--preset"
+        if preset is None and environ.get("REDITE_PRESET"):
+            preset, where = environ["REDITE_PRESET"], "REDITE_PRESET"
+        if preset is not None:
+            try:
+                values["detector"] = DetectorConfig.preset(preset)
+            except InvalidConfig as error:
+                raise SettingsError(f"{where}: {error}") from None
         for spec in fields(cls):
             if spec.name == "detector":
                 continue

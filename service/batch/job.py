@@ -26,7 +26,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -68,7 +68,7 @@ class JobOptions:
             "fields": self.fields.names(),
             "skip_invalid": self.skip_invalid,
             "partition_size": self.partition_size,
-            "config": self.config.fingerprint(),
+            "config": asdict(self.config),  # every parameter, not only the band keys
             "against": self.against,
             "index": self.index,
         }

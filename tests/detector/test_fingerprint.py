@@ -319,3 +319,15 @@ def test_prepared_unit_signatures_equal_datasketch() -> None:
             expected = datasketch_signature(shingles, config.num_perm, config.seed)
             np.testing.assert_array_equal(prepared.signatures[unit], expected)
         np.testing.assert_array_equal(prepared.keys, band_keys(prepared.signatures, bands, rows))
+
+
+def test_presets_name_whole_configurations() -> None:
+    assert DetectorConfig.preset("news") == DetectorConfig()
+    ocr = DetectorConfig.preset("ocr")
+    assert (ocr.num_perm, ocr.bands_rows()) == (128, (42, 3))
+    assert ocr.fingerprint() != DetectorConfig().fingerprint()  # an index of its own
+
+
+def test_an_unknown_preset_names_the_choices() -> None:
+    with pytest.raises(InvalidConfig, match=r"unknown preset 'scans': choose one of news, ocr"):
+        DetectorConfig.preset("scans")

@@ -266,6 +266,22 @@ def test_json_output_is_one_object_per_article_in_input_order() -> None:
     }
 
 
+def test_the_ocr_preset_finds_the_same_copies() -> None:
+    def pairs(*flags: str) -> set[tuple[str, str, str]]:
+        result = run("check", "--json", *flags, *write_corpus())
+        assert result.exit_code == 0, result.output
+        lines = [json.loads(line) for line in result.stdout.splitlines()]
+        return {(line["id"], m["id"], m["kind"]) for line in lines for m in line["matches"]}
+
+    assert pairs("--preset", "ocr") == pairs() != set()
+
+
+def test_an_unknown_preset_is_a_usage_error() -> None:
+    result = run("check", "--preset", "scans", "a.txt")
+    assert result.exit_code == 2
+    assert "'scans' is not one of 'news', 'ocr'" in result.output
+
+
 def test_json_spans_lie_in_the_texts_as_read() -> None:
     result = run("check", "--json", *write_corpus())
     texts = {"wire-1": WIRE, "daily.txt": REPUBLISHED, "copy.txt": WIRE}

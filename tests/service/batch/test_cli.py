@@ -42,6 +42,15 @@ def test_a_run_prints_a_one_screen_summary(tmp_path: Path) -> None:
     assert (pair["a"], pair["b"], pair["kind"]) == ("a", "b", "duplicate")
 
 
+def test_the_ocr_preset_runs_the_same_job(tmp_path: Path) -> None:
+    rows = [{"id": "a", "text": TEXT}, {"id": "b", "text": "Titre\n\n" + TEXT}]
+    (tmp_path / "in.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    result = run("in.jsonl", "--out", "out", "-q", "-j", "1", "--preset", "ocr")
+    assert result.exit_code == 0, result.output
+    pair = json.loads((tmp_path / "out" / "pairs.jsonl").read_text())
+    assert (pair["a"], pair["b"], pair["kind"]) == ("a", "b", "duplicate")
+
+
 def test_a_bad_line_is_a_one_line_error_unless_skipped(tmp_path: Path) -> None:
     (tmp_path / "in.jsonl").write_text('{"id": "a", "text": "Un."}\n{"id": "b"}\n')
     result = run("in.jsonl", "--out", "out", "-q", "-j", "1")

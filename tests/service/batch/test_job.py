@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from benchmarks.corpus import CorpusParams, generate
+from detector.config import DetectorConfig
 from detector.corpus import check_corpus
 from detector.model import Article
 from service.batch.executors import DaskExecutor, Executor, LocalExecutor
@@ -180,6 +181,29 @@ def test_resume_refuses_work_done_for_other_inputs(
     said: list[str] = []
     dedupe([str(other)], tmp_path / "fresh", resume=True, said=said)
     assert "nothing finished to resume" in said[0]
+
+
+def test_resume_refuses_work_done_with_other_parameters(
+    corpus: tuple[Path, list[Article]], tmp_path: Path
+) -> None:
+    """Verification parameters do not shape band keys, but the pairs found depend on
+    them: a job resumed under another preset must not mix the two."""
+    path, _ = corpus
+    dedupe([str(path)], tmp_path / "out")
+    from service.batch.executors import JobError  # noqa: PLC0415
+
+    options = JobOptions(
+        inputs=[str(path)],
+        out=str(tmp_path / "out"),
+        partition_size=50,
+        config=DetectorConfig(common_passage_chars=100),
+    )
+    executor = LocalExecutor(1)
+    try:
+        with pytest.raises(JobError, match="other inputs or parameters"):
+            run_job(options, executor, _silent, print, resume=True)
+    finally:
+        executor.close()
 
 
 def test_resume_refuses_work_of_another_format(
