@@ -65,10 +65,14 @@ def _log(message: str) -> None:
 # the batch job as a detector of the accuracy benchmark -----------------------------------
 
 
-def dedupe_reports(articles: Sequence[Article], jobs: int | None = None) -> list[ArticleReport]:
-    """Run the batch job on ``articles`` and read its pairs and repeats back as
-    ``redite check`` reports (each pair from both sides), in input order."""
+def dedupe_reports(
+    articles: Sequence[Article], jobs: int | None = None, preset: str = "news"
+) -> list[ArticleReport]:
+    """Run the batch job on ``articles`` (with the detector ``preset``) and read its
+    pairs and repeats back as ``redite check`` reports (each pair from both sides), in
+    input order."""
     from service.batch.executors import LocalExecutor, default_jobs  # noqa: PLC0415
+    from detector.config import DetectorConfig  # noqa: PLC0415
     from service.batch.job import JobOptions, run_job  # noqa: PLC0415
 
     with tempfile.TemporaryDirectory(prefix="redite-dedupe-") as tmp:
@@ -80,7 +84,7 @@ def dedupe_reports(articles: Sequence[Article], jobs: int | None = None) -> list
         executor = LocalExecutor(jobs or default_jobs())
         try:
             run_job(
-                JobOptions(inputs=[str(path)], out=tmp),
+                JobOptions(inputs=[str(path)], out=tmp, config=DetectorConfig.preset(preset)),
                 executor,
                 lambda step, total: lambda: None,
                 lambda message: None,
@@ -321,7 +325,9 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
     corpus = generate(CorpusParams(articles=args.articles, source=args.source), args.data)
     _log(f"accuracy: composed corpus of {len(corpus.articles)} articles")
     accuracy = run_composed(corpus, ["engine", "dedupe"])
-    impresso = {"skipped": "--quick"} if args.quick else run_impresso(["dedupe"], args.data)
+    impresso = (
+        {"skipped": "--quick"} if args.quick else run_impresso(["dedupe", "dedupe_ocr"], args.data)
+    )
     scale = [run_scale(size, args.seed, args.jobs) for size in args.sizes]
     against = None
     if args.against_sizes:

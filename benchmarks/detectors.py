@@ -48,10 +48,18 @@ def dedupe(articles: Sequence[Article]) -> list[ArticleReport]:
     return dedupe_reports(articles)
 
 
+def dedupe_ocr(articles: Sequence[Article]) -> list[ArticleReport]:
+    """redite dedupe --preset ocr on the same articles."""
+    from benchmarks.dedupe import dedupe_reports  # noqa: PLC0415
+
+    return dedupe_reports(articles, preset="ocr")
+
+
 DETECTORS: dict[str, Detector] = {
     "engine": engine,
     "engine_ocr": engine_ocr,
     "dedupe": dedupe,
+    "dedupe_ocr": dedupe_ocr,
     "textbook": textbook,
     "paragraph": paragraph,
     "char5": char5,
@@ -60,6 +68,7 @@ LABELS: dict[str, str] = {
     "engine": "redite engine (defaults)",
     "engine_ocr": "redite engine, --preset ocr",
     "dedupe": "redite dedupe, the batch job (defaults)",
+    "dedupe_ocr": "redite dedupe --preset ocr",
     "textbook": "datasketch textbook: whole article, word 5-grams, LSH 0.5",
     "paragraph": "datasketch per paragraph: word 5-grams, LSH 0.5",
     "char5": "datasketch per paragraph: char 5-grams, LSH 0.3, containment 0.5",

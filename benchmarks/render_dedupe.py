@@ -38,6 +38,10 @@ def render_markdown(result: dict[str, Any], plot: Path | None = None, link: str 
         recall = impresso["dedupe"]["recall"]
         rows.append(("impresso: recall of passim pairs", f">= {goals['impresso_recall']}",
                      recall, recall >= goals["impresso_recall"]))  # fmt: skip
+    if "recall" in impresso.get("dedupe_ocr", {}):
+        recall = impresso["dedupe_ocr"]["recall"]
+        rows.append(("impresso, --preset ocr: recall", f">= {goals['impresso_recall']}",
+                     recall, recall >= goals["impresso_recall"]))  # fmt: skip
     if largest["articles"] >= 1_000_000:
         rows += [
             (f"{largest['articles']:,} articles: wall time", "<= 900 s",
@@ -82,6 +86,13 @@ def render_markdown(result: dict[str, Any], plot: Path | None = None, link: str 
             "",
             f"impresso through `redite dedupe`: recall {d['recall']:.3f}, silver precision "
             f"{d['silver_precision']:.3f} (the engine's own figures are in the Accuracy section).",
+        ]
+    if "recall" in impresso.get("dedupe_ocr", {}):
+        d = impresso["dedupe_ocr"]
+        out += [
+            "",
+            f"With `--preset ocr`: recall {d['recall']:.3f}, silver precision "
+            f"{d['silver_precision']:.3f}.",
         ]
     out += [
         "",
