@@ -71,8 +71,8 @@ def dedupe_reports(
     """Run the batch job on ``articles`` (with the detector ``preset``) and read its
     pairs and repeats back as ``redite check`` reports (each pair from both sides), in
     input order."""
-    from service.batch.executors import LocalExecutor, default_jobs  # noqa: PLC0415
     from detector.config import DetectorConfig  # noqa: PLC0415
+    from service.batch.executors import LocalExecutor, default_jobs  # noqa: PLC0415
     from service.batch.job import JobOptions, run_job  # noqa: PLC0415
 
     with tempfile.TemporaryDirectory(prefix="redite-dedupe-") as tmp:
