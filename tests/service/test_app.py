@@ -15,7 +15,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from benchmarks.corpus import CorpusParams, generate
-from detector import check_corpus
+from detector import DetectorConfig, check_corpus
 from service.app import create_app
 from service.settings import Settings
 from tests.service.redis_servers import RedisServer
@@ -70,6 +70,17 @@ async def test_index_match_get_delete(client: MakeClient) -> None:
     response = await c.get("/v1/articles/wire")
     assert response.status == 404
     assert response.content_type == "application/problem+json"
+
+
+async def test_presets_keep_indexes_of_their_own(client: MakeClient) -> None:
+    """One store file, two presets: each service finds only what it indexed itself."""
+    news = await client()
+    ocr = await client(detector=DetectorConfig.preset("ocr"))
+    assert (await post(ocr, "/v1/articles", {"id": "scan", "text": WIRE}))[0] == 201
+    status, body = await post(ocr, "/v1/match", {"text": "Titre\n\n" + WIRE})
+    assert (status, [m["id"] for m in body["matches"]]) == (200, ["scan"])
+    status, body = await post(news, "/v1/match", {"text": WIRE})
+    assert (status, body["matches"]) == (200, [])
 
 
 @pytest.mark.parametrize(
