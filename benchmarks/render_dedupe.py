@@ -12,6 +12,10 @@ def _met(ok: bool) -> str:
     return "met" if ok else "**not met**"
 
 
+_IMPRESSO_RUNS = (("dedupe", ""), ("dedupe_ocr", ", --preset ocr"))
+"""The batch job's impresso runs: result key, and what the label adds."""
+
+
 def _gib(value: float) -> str:
     return f"{value / 2**30:.2f} GiB"
 
@@ -34,14 +38,12 @@ def render_markdown(result: dict[str, Any], plot: Path | None = None, link: str 
         ("composed: cluster ARI", f">= {goals['ari']}", batch["cluster_ari"],
          batch["cluster_ari"] >= goals["ari"]),
     ]  # fmt: skip
-    if "recall" in impresso.get("dedupe", {}):
-        recall = impresso["dedupe"]["recall"]
-        rows.append(("impresso: recall of passim pairs", f">= {goals['impresso_recall']}",
-                     recall, recall >= goals["impresso_recall"]))  # fmt: skip
-    if "recall" in impresso.get("dedupe_ocr", {}):
-        recall = impresso["dedupe_ocr"]["recall"]
-        rows.append(("impresso, --preset ocr: recall", f">= {goals['impresso_recall']}",
-                     recall, recall >= goals["impresso_recall"]))  # fmt: skip
+    for name, label in _IMPRESSO_RUNS:
+        if "recall" in impresso.get(name, {}):
+            recall = impresso[name]["recall"]
+            rows.append((f"impresso{label}: recall of passim pairs",
+                         f">= {goals['impresso_recall']}", recall,
+                         recall >= goals["impresso_recall"]))  # fmt: skip
     if largest["articles"] >= 1_000_000:
         rows += [
             (f"{largest['articles']:,} articles: wall time", "<= 900 s",
@@ -80,20 +82,15 @@ def render_markdown(result: dict[str, Any], plot: Path | None = None, link: str 
             f"| {name} | {p['precision']:.3f} | {p['recall']:.3f} | {p['f1']:.3f} | "
             f"{p['kind']['accuracy']:.3f} | {run['cluster_ari']:.3f} | {run['seconds']} |"
         )
-    if "recall" in impresso.get("dedupe", {}):
-        d = impresso["dedupe"]
-        out += [
-            "",
-            f"impresso through `redite dedupe`: recall {d['recall']:.3f}, silver precision "
-            f"{d['silver_precision']:.3f} (the engine's own figures are in the Accuracy section).",
-        ]
-    if "recall" in impresso.get("dedupe_ocr", {}):
-        d = impresso["dedupe_ocr"]
-        out += [
-            "",
-            f"With `--preset ocr`: recall {d['recall']:.3f}, silver precision "
-            f"{d['silver_precision']:.3f}.",
-        ]
+    for name, label in _IMPRESSO_RUNS:
+        if "recall" in impresso.get(name, {}):
+            d = impresso[name]
+            out += [
+                "",
+                f"impresso through `redite dedupe`{label}: recall {d['recall']:.3f}, silver "
+                f"precision {d['silver_precision']:.3f}.",
+            ]
+    out += ["", "The engine's own impresso figures are in the Accuracy section."]
     out += [
         "",
         "### Scale (generated corpora: about 3 KB an article, 4% republished with edits)",
