@@ -20,6 +20,7 @@ corpus effects: found + corpus + candidates, over the gold pairs. Only counts ar
 written: the passages are evaluation data that must not be copied.
 
     python -m benchmarks.misses --out benchmarks/results/misses.json
+    python -m benchmarks.misses --preset ocr --out benchmarks/results/misses_ocr.json
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ from benchmarks.impresso import impresso_articles, load, related_rows
 from benchmarks.machine import header
 from detector import DetectorConfig, check_corpus
 from detector.align import passages, regions, unit_pairs
+from detector.config import PRESETS
 from detector.prepare import Prepared, prepare_batch
 from detector.score import compare
 
@@ -140,12 +142,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--out", type=Path, default=None, help=f"result JSON (e.g. {DEFAULT_OUT})")
     parser.add_argument("--data", type=Path, default=None, help="impresso passages.jsonl.gz")
+    parser.add_argument(
+        "--preset", choices=list(PRESETS), default="news", help="detector preset (redite --preset)"
+    )
     args = parser.parse_args(argv)
-    figures = run(args.data, DetectorConfig())
+    figures = run(args.data, DetectorConfig.preset(args.preset))
     if "skipped" in figures:
         print(figures["skipped"], file=sys.stderr)
         return 0
-    result = {**header("misses", argv), **figures}
+    result = {**header("misses", argv), "preset": args.preset, **figures}
     text = json.dumps(result, indent=1) + "\n"
     if args.out is None:
         print(text, end="")

@@ -99,6 +99,10 @@ def _load_sections() -> None:
     register("misses.json", "python -m benchmarks.misses --out benchmarks/results/misses.json")(
         _misses
     )
+    register(
+        "misses_ocr.json",
+        "python -m benchmarks.misses --preset ocr --out benchmarks/results/misses_ocr.json",
+    )(_misses)
     register("speed.json", "python -m benchmarks.speed --out benchmarks/results/speed.json")(_speed)
     register("sweep.json", "python -m benchmarks.sweep")(_sweep)
     register("service.json", "python -m benchmarks.service --out benchmarks/results/service.json")(

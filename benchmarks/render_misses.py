@@ -21,8 +21,10 @@ _TARGET = 0.92
 def render_markdown(result: dict[str, Any]) -> str:
     """Where the missed pairs were lost, and the recall a perfect candidate step would give."""
     missed = result["missed"]
+    preset = result.get("preset", "news")
     lines = [
-        "### impresso: where the missed pairs are lost",
+        "### impresso: where the missed pairs are lost"
+        + ("" if preset == "news" else f", with --preset {preset}"),
         "",
         f"Command: `{result['command']}` ({result['date']}).",
         "",
@@ -52,8 +54,12 @@ def render_markdown(result: dict[str, Any]) -> str:
             "rejects on their own."
         ),
         f"- The missed pairs do share text: median accent-free character-5-gram containment "
-        f"{median:.2f}, and {shared['at_least_0.5']:,} of {missed:,} at 0.5 or more. "
-        "Looked at by hand, the `short_passages` pairs share one formula of a line or two "
+        f"{median:.2f}, and {shared['at_least_0.5']:,} of {missed:,} at 0.5 or more.",
+    ]
+    if preset != "news":
+        return "\n".join([*lines, ""])
+    lines += [
+        "- Looked at by hand, the `short_passages` pairs share one formula of a line or two "
         '("Le présent avis tiendra lieu de lettre de faire part", auction and '
         "hotel-advertisement wording); the `no_unit_pair` and `alignment` pairs are heavy "
         "OCR noise, columns read out of order, or advertisements worded anew; the "

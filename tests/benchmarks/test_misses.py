@@ -84,3 +84,15 @@ def test_run_counts_misses_by_step_and_renders(tmp_path: Path) -> None:
     page = render_misses.render_markdown({"command": "c", "date": "d", **result})
     assert "where the missed pairs are lost" in page
     assert "0.500" in page
+
+
+def test_a_preset_run_is_titled_and_needs_its_own_command(tmp_path: Path) -> None:
+    path = tmp_path / "passages.jsonl.gz"
+    _passages(path, [(1, STORY), (1, STORY), (2, OTHER), (2, FORMULA * 3)])
+    out = tmp_path / "misses_ocr.json"
+    assert misses.main(["--data", str(path), "--preset", "ocr", "--out", str(out)]) == 0
+    result = json.loads(out.read_text(encoding="utf-8"))
+    assert (result["preset"], result["found"]) == ("ocr", 1)
+    page = render_misses.render_markdown(result)
+    assert "where the missed pairs are lost, with --preset ocr" in page
+    assert "Looked at by hand" not in page  # that reading was of the defaults' misses
