@@ -50,6 +50,14 @@ VARIANTS: dict[str, tuple[str, dict[str, Any]]] = {
         {"verify_containment": 0.4, "min_unit_coverage": 0.4, "min_similarity": 0.5},
     ),
     "ocr": ("--preset ocr: 128 permutations (42 x 3), common from 100", PRESETS["ocr"][1]),
+    "ocr192": (
+        "--preset ocr with 192 permutations (64 x 3)",
+        {**PRESETS["ocr"][1], "num_perm": 192, "bands": 64},
+    ),
+    "ocr256": (
+        "--preset ocr with 256 permutations (85 x 3)",
+        {**PRESETS["ocr"][1], "num_perm": 256, "bands": 85},
+    ),
     "ocr_unit25": (
         "--preset ocr with units from 25 characters",
         {**PRESETS["ocr"][1], "unit_min_chars": 25},
