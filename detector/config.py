@@ -164,17 +164,18 @@ class DetectorConfig:
 
 
 PRESETS: dict[str, tuple[str, dict[str, int]]] = {
-    "news": ("the defaults: born-digital news and web pages", {}),
+    "news": ("born-digital news and web pages (the defaults)", {}),
+    # 128 permutations in 42 bands of 3 rows give each unit twice the chances to meet a
+    # copy whose OCR differs every few letters (twice the signing work and postings);
+    # common text counts from 100 aligned characters (reprinted advertisements).
     "ocr": (
-        "scanned archives: 128 permutations in 42 bands of 3 rows find copies whose OCR "
-        "differs (twice the signing time and index postings), and common text counts "
-        "from 100 aligned characters",
+        "scanned archives (more bands, for copies whose OCR differs)",
         {"num_perm": 128, "bands": 42, "rows": 3, "common_passage_chars": 100},
     ),
 }
-"""Named configurations, by what they are for: a label and the changes to the defaults.
-Each has its own index namespace (its band keys differ). ``python -m benchmarks.sweep``
-measures them; docs/engine.md gives the figures."""
+"""Named configurations: what each is for, and its changes to the defaults. Each has
+its own index namespace (its band keys differ). ``python -m benchmarks.sweep`` measures
+them; docs/engine.md gives the figures."""
 
 
 @functools.lru_cache(maxsize=64)

@@ -24,7 +24,7 @@ from service.stores import DEFAULT_STORE, check_url
 
 _PRESET_HELP = (
     "Parameters for the kind of text: "
-    + "; ".join(f"{name}: {label.split(':')[0]}" for name, (label, _) in PRESETS.items())
+    + "; ".join(f"{name}: {summary}" for name, (summary, _) in PRESETS.items())
     + ". docs/engine.md gives what each finds and costs."
 )
 
