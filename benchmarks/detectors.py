@@ -4,6 +4,7 @@ one :class:`detector.ArticleReport` per article out, in input order."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from functools import partial
 
 from benchmarks import baselines
 from detector.model import Article, ArticleReport
@@ -11,19 +12,12 @@ from detector.model import Article, ArticleReport
 Detector = Callable[[Sequence[Article]], list[ArticleReport]]
 
 
-def engine(articles: Sequence[Article]) -> list[ArticleReport]:
-    """redite's engine with its default configuration."""
+def engine(articles: Sequence[Article], preset: str = "news") -> list[ArticleReport]:
+    """redite's engine with a preset's configuration (``redite check --preset``)."""
     # Imported on use: a broken engine must not stop the baselines from running.
-    from detector import check_corpus  # noqa: PLC0415
-
-    return check_corpus(articles)
-
-
-def engine_ocr(articles: Sequence[Article]) -> list[ArticleReport]:
-    """redite's engine with the ``ocr`` preset (``--preset ocr``)."""
     from detector import DetectorConfig, check_corpus  # noqa: PLC0415
 
-    return check_corpus(articles, DetectorConfig.preset("ocr"))
+    return check_corpus(articles, DetectorConfig.preset(preset))
 
 
 def textbook(articles: Sequence[Article]) -> list[ArticleReport]:
@@ -41,25 +35,18 @@ def char5(articles: Sequence[Article]) -> list[ArticleReport]:
     return baselines.char5_containment(articles)
 
 
-def dedupe(articles: Sequence[Article]) -> list[ArticleReport]:
-    """redite dedupe, the batch job, on the same articles."""
+def dedupe(articles: Sequence[Article], preset: str = "news") -> list[ArticleReport]:
+    """redite dedupe, the batch job (``--preset``), on the same articles."""
     from benchmarks.dedupe import dedupe_reports  # noqa: PLC0415
 
-    return dedupe_reports(articles)
-
-
-def dedupe_ocr(articles: Sequence[Article]) -> list[ArticleReport]:
-    """redite dedupe --preset ocr on the same articles."""
-    from benchmarks.dedupe import dedupe_reports  # noqa: PLC0415
-
-    return dedupe_reports(articles, preset="ocr")
+    return dedupe_reports(articles, preset=preset)
 
 
 DETECTORS: dict[str, Detector] = {
     "engine": engine,
-    "engine_ocr": engine_ocr,
+    "engine_ocr": partial(engine, preset="ocr"),
     "dedupe": dedupe,
-    "dedupe_ocr": dedupe_ocr,
+    "dedupe_ocr": partial(dedupe, preset="ocr"),
     "textbook": textbook,
     "paragraph": paragraph,
     "char5": char5,
