@@ -143,6 +143,14 @@ class DetectorConfig:
             raise InvalidConfig(f"unknown preset {name!r}: choose one of {choices}") from None
         return cls(**changes)
 
+    def preset_name(self) -> str | None:
+        """The preset this configuration is, or None for one set by hand.
+
+        >>> DetectorConfig.preset("ocr").preset_name(), DetectorConfig(seed=7).preset_name()
+        ('ocr', None)
+        """
+        return next((name for name in PRESETS if self == DetectorConfig.preset(name)), None)
+
     def bands_rows(self) -> tuple[int, int]:
         """The LSH banding: explicit, or datasketch's optimum for ``lsh_threshold``."""
         if self.bands is not None and self.rows is not None:

@@ -85,11 +85,12 @@ async def _serve_until_stopped(settings: Settings, reuse_port: bool) -> None:
     site = web.TCPSite(runner, settings.host, settings.port, reuse_port=reuse_port)
     await site.start()
     log.info(
-        "redite serving on http://%s:%d (pid %d, index %s)",
+        "redite serving on http://%s:%d (pid %d, index %s, preset %s)",
         settings.host,
         settings.port,
         os.getpid(),
         settings.store,
+        settings.detector.preset_name() or "custom",
     )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -90,6 +90,7 @@ async def test_a_newcomer_posts_an_article(served: Served, tmp_path: Path) -> No
     assert (tmp_path / "redite-index.db").exists()  # the embedded default store
     log = served.log.read_text()
     assert '"path": "/v1/articles", "status": 201' in log
+    assert "preset news" in log  # an operator sees which index the service keeps
 
 
 async def test_sigterm_lets_an_in_flight_request_finish(served: Served) -> None:
