@@ -7,6 +7,7 @@ its ``--help``.
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
 import sys
@@ -14,6 +15,7 @@ from importlib import metadata
 
 import click
 
+from benchmarks import SUITES
 from detector.config import PRESETS, DetectorConfig
 from detector.errors import RediteError
 from service.check import check_files
@@ -392,6 +394,57 @@ def dedupe(  # noqa: PLR0917  # one parameter per option
 def _progress_line(step: str, done: int, total: int) -> None:
     """One status line on stderr, rewritten in place: 'verify 1,200/5,000'."""
     click.echo(f"\r\x1b[K{step} {done:,}/{total:,}", nl=False, err=True)
+
+
+_BENCH_LIST = "\n".join(f"      {name:<9} {summary}" for name, summary in SUITES.items())
+
+
+@cli.command(
+    context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False},
+    help=f"""Run one of the benchmarks (from a clone of the project).
+
+    NAME is one of:
+
+    \b
+{_BENCH_LIST}
+
+    ARGS go to the benchmark: 'redite bench NAME --help' gives its own options.
+    Results are JSON files under benchmarks/results/ (each benchmark's --out), and
+    'redite bench render' turns them into BENCHMARKS.md. The benchmarks need the
+    bench extras (pip install -e '.[bench]'), and the source tree they write into.
+
+    Example:
+
+    \b
+        redite bench accuracy --out benchmarks/results/accuracy.json
+        redite bench dedupe --quick
+        redite bench render
+    """,
+)
+@click.argument("name", required=False, metavar="NAME")
+@click.argument("args", nargs=-1, type=click.UNPROCESSED, metavar="[ARGS]...")
+@click.pass_context
+def bench(ctx: click.Context, name: str | None, args: tuple[str, ...]) -> None:
+    if name is None:
+        click.echo(ctx.get_help())
+        return
+    if name not in SUITES:
+        raise click.UsageError(f"no benchmark {name!r}; choose from {', '.join(SUITES)}")
+    try:
+        from benchmarks.data import REPO_ROOT  # noqa: PLC0415
+
+        suite = importlib.import_module(f"benchmarks.{name}")
+    except ImportError as error:
+        raise click.ClickException(
+            f"benchmark {name!r} cannot be loaded ({error}); install the bench extras "
+            "in a clone: pip install -e '.[bench]'"
+        ) from None
+    if not (REPO_ROOT / "pyproject.toml").is_file():
+        raise click.ClickException(
+            "the benchmarks run from a clone of the project (they write into its "
+            "benchmarks/results/): git clone the project, then pip install -e '.[bench]'"
+        )
+    ctx.exit(suite.main(list(args)))
 
 
 def main() -> None:

@@ -406,3 +406,28 @@ def test_check_against_a_store_reports_the_indexed_articles(tmp_path: Path) -> N
         "unknown store 'mysql://x': use sqlite:///FILE, redis://HOST:PORT/DB, rediss://..., "
         "or redis+cluster://HOST:PORT",
     )
+
+
+def test_bench_lists_the_benchmarks() -> None:
+    result = run("bench")
+    assert result.exit_code == 0
+    for name in ("accuracy", "speed", "service", "dedupe", "render"):
+        assert f"    {name} " in result.output
+
+
+def test_bench_with_an_unknown_name_is_a_usage_error() -> None:
+    result = run("bench", "acuracy")
+    assert result.exit_code == 2
+    assert "no benchmark 'acuracy'" in result.output
+    assert "accuracy" in result.output
+
+
+def test_bench_passes_its_arguments_to_the_benchmark(tmp_path: Path) -> None:
+    out = tmp_path / "B.md"
+    result = run("bench", "render", "--out", str(out), "--no-plots")
+    assert result.exit_code == 0, result.output
+    assert out.read_text(encoding="utf-8").startswith("# redite benchmarks")
+    # --help after the name is the benchmark's own
+    helped = run("bench", "render", "--help")
+    assert helped.exit_code == 0
+    assert "--out" in helped.output
