@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hmac
 import json
 import logging
-from collections.abc import AsyncIterator
+from collections import deque
+from collections.abc import AsyncGenerator, AsyncIterator
 from typing import Any
 
 from aiohttp import web
 
+from detector.config import DetectorConfig
+from detector.errors import RediteError
+from detector.matcher import index_keys
 from detector.model import Article
+from detector.prepare import Prepared, prepare, prepare_batch
 from service.matching import Outcome, match, upsert
 from service.metrics import Metrics
 from service.problems import Problem, problem_body
@@ -23,7 +29,7 @@ from service.readers import (
     reject_constant,
 )
 from service.settings import Settings
-from service.stores import Store, StoreUnavailable
+from service.stores import Store, StoreUnavailable, UpsertResult
 
 SETTINGS = web.AppKey("settings", Settings)
 STORE = web.AppKey("store", Store)
@@ -157,9 +163,13 @@ def _record(request: web.Request, outcome: Outcome) -> None:
     for found in outcome.report.matches:
         metrics.matches.labels(found.kind).inc()
     if outcome.upsert is not None:
-        metrics.capped_postings.inc(outcome.upsert.capped)
-        if outcome.upsert.stored:
-            metrics.articles_indexed.inc()
+        _record_upsert(metrics, outcome.upsert)
+
+
+def _record_upsert(metrics: Metrics, result: UpsertResult) -> None:
+    metrics.capped_postings.inc(result.capped)
+    if result.stored:
+        metrics.articles_indexed.inc()
 
 
 def _report(outcome: Outcome) -> dict[str, Any]:
@@ -193,6 +203,10 @@ async def post_match(request: web.Request) -> web.Response:
     return web.json_response(_report(outcome), dumps=_dumps)
 
 
+BULK_WINDOW = 32
+"""Index-only bulk writes in flight at once; results still go out in input order."""
+
+
 @routes.post("/v1/articles:bulk")
 async def post_bulk(request: web.Request) -> web.StreamResponse:
     """Index NDJSON articles, one a line; stream one result line per input line.
@@ -201,9 +215,15 @@ async def post_bulk(request: web.Request) -> web.StreamResponse:
     the report (the article is stored), 4xx with a ``problem`` (the line is skipped,
     the others go on), or 503 with a ``problem`` when the store is unreachable, after
     which the stream ends: resend from that line.
+
+    With ``?match=false`` the articles are indexed without being matched (a backfill):
+    each result says only whether the article is stored, and up to
+    :data:`BULK_WINDOW` writes run at once (writes of one id one after another, in
+    input order).
     """
     _check_token(request)
     settings = request.app[SETTINGS]
+    matching = _match_parameter(request)
     if request.content_type not in NDJSON_TYPES:
         raise Problem(
             415,
@@ -212,54 +232,181 @@ async def post_bulk(request: web.Request) -> web.StreamResponse:
         )
     response = web.StreamResponse(headers={"Content-Type": "application/x-ndjson"})
     await response.prepare(request)
-    async for number, line in _lines(request, settings):
-        result = await _bulk_line(request, settings, number, line)
-        if result is None:
-            continue
-        await response.write((_dumps(result) + "\n").encode())
-        if result["status"] == 503:
-            break
+    results = _matched_lines(request, settings) if matching else _indexed_lines(request, settings)
+    async with contextlib.aclosing(results):
+        async for result in results:
+            await response.write((_dumps(result) + "\n").encode())
+            if result["status"] == 503:
+                break
     await response.write_eof()
     return response
 
 
-async def _bulk_line(
-    request: web.Request, settings: Settings, number: int, line: bytes | Problem
-) -> dict[str, Any] | None:
-    where = Location("line", number)
-    try:
-        if isinstance(line, Problem):
-            raise line
-        if not line.strip():
-            return None
-        value = _parse_object(line, str(where))
-        article = article_from_body(value, settings, where)
-        outcome = await upsert(request.app[STORE], article, settings.detector)
-    except Problem as error:
-        return {
-            "line": number,
-            "status": error.status,
-            "problem": problem_body(error.status, error.detail, error.field),
-        }
-    except StoreUnavailable as error:
-        request.app[METRICS].store_errors.inc()
-        return {"line": number, "status": 503, "problem": problem_body(503, str(error))}
-    except Exception:  # one bad line must not cut the stream of the others
-        log.exception("unexpected error on bulk line %d", number)
-        return {
-            "line": number,
-            "status": 500,
-            "problem": problem_body(500, "an unexpected error; it has been logged"),
-        }
-    _record(request, outcome)
-    created = outcome.upsert is not None and outcome.upsert.created
-    return {"line": number, "status": 201 if created else 200, **_report(outcome)}
+def _match_parameter(request: web.Request) -> bool:
+    value = request.query.get("match", "true")
+    if value not in ("true", "false"):
+        raise Problem(
+            422,
+            f"query parameter 'match' must be true or false, not {value[:100]!r}",
+            field="match",
+        )
+    return value == "true"
 
 
-async def _lines(
+async def _matched_lines(
     request: web.Request, settings: Settings
-) -> AsyncIterator[tuple[int, bytes | Problem]]:
-    """Numbered lines of the body; a line over the size limit becomes a Problem."""
+) -> AsyncGenerator[dict[str, Any]]:
+    """Each line matched against what was indexed before it, then indexed."""
+    async for batch in _line_batches(request, settings):
+        for number, line in batch:
+            try:
+                article = _bulk_article(settings, number, line)
+                if article is None:
+                    continue
+                outcome = await upsert(request.app[STORE], article, settings.detector)
+            except Exception as error:  # one bad line must not cut the stream of the others
+                yield _line_failed(request, number, error)
+                continue
+            _record(request, outcome)
+            created = outcome.upsert is not None and outcome.upsert.created
+            yield {"line": number, "status": 201 if created else 200, **_report(outcome)}
+
+
+async def _indexed_lines(
+    request: web.Request, settings: Settings
+) -> AsyncGenerator[dict[str, Any]]:
+    """Each line indexed without matching, up to :data:`BULK_WINDOW` at once; the lines
+    that arrived together are prepared in one vectorised call."""
+    store, config = request.app[STORE], settings.detector
+    pending: deque[tuple[int, str, asyncio.Task[UpsertResult] | dict[str, Any]]] = deque()
+    writing: dict[str, asyncio.Task[UpsertResult]] = {}  # the last write of each id
+
+    async def oldest() -> dict[str, Any]:
+        number, article_id, entry = pending.popleft()
+        if writing.get(article_id) is entry:
+            del writing[article_id]
+        return await _indexed_result(request, number, article_id, entry)
+
+    try:
+        async for batch in _line_batches(request, settings):
+            slots: list[tuple[int, Article | dict[str, Any]]] = []
+            for number, line in batch:
+                try:
+                    article = _bulk_article(settings, number, line)
+                except Problem as error:
+                    slots.append((number, _line_failed(request, number, error)))
+                    continue
+                if article is not None:
+                    slots.append((number, article))
+            ready = iter(
+                _prepared(request, config, [(n, a) for n, a in slots if isinstance(a, Article)])
+            )
+            for number, slot in slots:
+                prepared = slot if isinstance(slot, dict) else next(ready)[1]
+                if isinstance(prepared, dict):
+                    pending.append((number, "", prepared))
+                    continue
+                earlier = writing.get(prepared.article.id)
+                task = asyncio.create_task(_index_after(store, prepared, earlier))
+                writing[prepared.article.id] = task
+                pending.append((number, prepared.article.id, task))
+                while len(pending) > BULK_WINDOW:
+                    yield await oldest()
+            while pending and _settled(pending[0][2]):
+                yield await oldest()
+        while pending:
+            yield await oldest()
+    finally:  # the stream was cut (a 503, a client gone): let the writes in flight end
+        await asyncio.gather(
+            *(task for _, _, task in pending if isinstance(task, asyncio.Task)),
+            return_exceptions=True,
+        )
+
+
+def _prepared(
+    request: web.Request, config: DetectorConfig, articles: list[tuple[int, Article]]
+) -> list[tuple[int, Prepared | dict[str, Any]]]:
+    """The articles prepared in one call; one by one if that fails, so that only the
+    line at fault gets an error."""
+    try:
+        batch = prepare_batch([a for _, a in articles], config)
+        return [(number, p) for (number, _), p in zip(articles, batch, strict=True)]
+    except Exception:
+        log.exception("preparing %d bulk lines at once failed; one by one", len(articles))
+    prepared: list[tuple[int, Prepared | dict[str, Any]]] = []
+    for number, article in articles:
+        try:
+            prepared.append((number, prepare(article, config)))
+        except Exception as error:
+            prepared.append((number, _line_failed(request, number, error)))
+    return prepared
+
+
+async def _index_after(
+    store: Store, prepared: Prepared, earlier: asyncio.Task[UpsertResult] | None
+) -> UpsertResult:
+    if earlier is not None:  # an earlier line with this id: its write goes first
+        await asyncio.wait([earlier])
+    keys = index_keys(prepared)
+    return await store.upsert(prepared.article, keys, (prepared.paragraphs, prepared.units))
+
+
+def _settled(entry: asyncio.Task[UpsertResult] | dict[str, Any]) -> bool:
+    return isinstance(entry, dict) or entry.done()
+
+
+async def _indexed_result(
+    request: web.Request,
+    number: int,
+    article_id: str,
+    entry: asyncio.Task[UpsertResult] | dict[str, Any],
+) -> dict[str, Any]:
+    if isinstance(entry, dict):
+        return entry
+    try:
+        result = await entry
+    except Exception as error:
+        return _line_failed(request, number, error)
+    _record_upsert(request.app[METRICS], result)
+    return {
+        "line": number,
+        "status": 201 if result.created else 200,
+        "id": article_id,
+        "indexed": result.stored,
+        "created": result.created,
+    }
+
+
+def _bulk_article(settings: Settings, number: int, line: bytes | Problem) -> Article | None:
+    """The line's article (None for a blank line); a Problem names what is wrong."""
+    if isinstance(line, Problem):
+        raise line
+    if not line.strip():
+        return None
+    where = Location("line", number)
+    return article_from_body(_parse_object(line, str(where)), settings, where)
+
+
+def _line_failed(request: web.Request, number: int, error: Exception) -> dict[str, Any]:
+    """The result line of a line that was not stored, with the status its error has."""
+    if isinstance(error, Problem):
+        status, detail, field = error.status, error.detail, error.field
+    elif isinstance(error, StoreUnavailable):
+        request.app[METRICS].store_errors.inc()
+        status, detail, field = 503, str(error), None
+    elif isinstance(error, RediteError):  # a store refusing the article (a handle clash)
+        status, detail, field = 422, str(error), None
+    else:
+        log.error("unexpected error on bulk line %d", number, exc_info=error)
+        status, detail, field = 500, "an unexpected error; it has been logged", None
+    return {"line": number, "status": status, "problem": problem_body(status, detail, field)}
+
+
+async def _line_batches(
+    request: web.Request, settings: Settings
+) -> AsyncIterator[list[tuple[int, bytes | Problem]]]:
+    """Numbered lines of the body, those of each chunk received together; a line over
+    the size limit becomes a Problem."""
     buffer = bytearray()
     number = 0
     skipping = False
@@ -270,11 +417,12 @@ async def _lines(
                 chunk = await reader.readany()
         except TimeoutError:
             number += 1
-            yield number, Problem(408, f"no data for {settings.read_timeout:g} s; stream ended")
+            yield [(number, Problem(408, f"no data for {settings.read_timeout:g} s; stream ended"))]
             return
         if not chunk:
             break
         buffer.extend(chunk)
+        batch: list[tuple[int, bytes | Problem]] = []
         while True:
             end = buffer.find(b"\n")
             if end < 0:
@@ -285,22 +433,26 @@ async def _lines(
                 skipping = False
                 continue
             number += 1
-            yield number, line
+            batch.append((number, line))
         if len(buffer) > settings.max_body_bytes and not skipping:
             number += 1
-            yield (
-                number,
-                Problem(
-                    413, f"line {number} is over the limit of {settings.max_body_bytes:,} bytes"
-                ),
+            batch.append(
+                (
+                    number,
+                    Problem(
+                        413, f"line {number} is over the limit of {settings.max_body_bytes:,} bytes"
+                    ),
+                )
             )
             buffer.clear()
             skipping = True
         elif skipping:
             buffer.clear()
+        if batch:
+            yield batch
     if buffer and not skipping:
         number += 1
-        yield number, bytes(buffer)
+        yield [(number, bytes(buffer))]
 
 
 @routes.get("/v1/articles/{id:.+}")

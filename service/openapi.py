@@ -155,10 +155,13 @@ def _paths(settings: Settings, secured: bool) -> dict[str, Any]:
             "post": _operation(
                 "Index many articles (NDJSON in, NDJSON out)",
                 "One Article a line in; one BulkResult a line out, streamed, in input order "
-                "(blank lines are skipped). A bad line gets a 4xx result and the others go "
-                "on. A 503 result means the store is unreachable: the stream ends there, "
-                "resend from that line. OpenAPI 3.1 has no schema for a sequence of lines, "
-                "so each body is described as an array whose items are its lines.",
+                "(blank lines are skipped). Each article is matched against what was indexed "
+                "before it, then stored (as `POST /v1/articles` does); with `match=false` it "
+                "is only stored (a backfill: many writes run at once, and each result says "
+                "only whether the article is stored). A bad line gets a 4xx result and the "
+                "others go on. A 503 result means the store is unreachable: the stream ends "
+                "there, resend from that line. OpenAPI 3.1 has no schema for a sequence of "
+                "lines, so each body is described as an array whose items are its lines.",
                 "indexArticlesBulk",
                 {
                     "200": {
@@ -166,7 +169,16 @@ def _paths(settings: Settings, secured: bool) -> dict[str, Any]:
                         "content": {NDJSON: {"schema": _lines_of(_ref("BulkResult"))}},
                     }
                 },
-                errors=(415,),
+                errors=(415, 422),
+                parameters=[
+                    {
+                        "name": "match",
+                        "in": "query",
+                        "required": False,
+                        "description": "`false`: store the articles without matching them.",
+                        "schema": {"type": "string", "enum": ["true", "false"], "default": "true"},
+                    }
+                ],
                 body={
                     "required": True,
                     "description": "One Article (a JSON object) a line.",
@@ -260,6 +272,7 @@ def _operation(
     body: dict[str, Any] | None = None,
     secured: bool = False,
     tag: str = "articles",
+    parameters: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """One operation; every one may answer 500, a secured one 401."""
     statuses = sorted({*errors, 500} | ({401} if secured else set()))
@@ -269,6 +282,8 @@ def _operation(
         "description": description,
         "operationId": operation_id,
     }
+    if parameters:
+        operation["parameters"] = parameters
     if body is not None:
         operation["requestBody"] = body
     if secured:
@@ -324,23 +339,7 @@ def _schemas(settings: Settings) -> dict[str, Schema]:
             },
             description="What one article shares with the index, and with itself.",
         ),
-        "IndexedReport": {
-            "allOf": [
-                _ref("Report"),
-                _object(
-                    {
-                        "indexed": {
-                            "type": "boolean",
-                            "description": "The store holds this version of the article.",
-                        },
-                        "created": {
-                            "type": "boolean",
-                            "description": "The id was new (false: an article was replaced).",
-                        },
-                    }
-                ),
-            ]
-        },
+        "IndexedReport": {"allOf": [_ref("Report"), _object(_STORED_FIELDS)]},
         "Match": _object(
             {
                 "id": {"type": "string", "description": "The indexed article."},
@@ -409,11 +408,22 @@ def _schemas(settings: Settings) -> dict[str, Schema]:
         ),
         "BulkResult": {
             "description": "The result of one input line.",
-            "oneOf": [_ref("BulkIndexed"), _ref("BulkFailed")],
+            "oneOf": [_ref("BulkIndexed"), _ref("BulkStored"), _ref("BulkFailed")],
         },
         "BulkIndexed": {
             "description": "The line's article is stored; its report.",
             "allOf": [_ref("IndexedReport"), _object(_bulk_fields({"enum": [200, 201]}))],
+        },
+        "BulkStored": {
+            **_object(
+                _bulk_fields(
+                    {"enum": [200, 201]},
+                    id={"type": "string", "description": "The article's id."},
+                    **_STORED_FIELDS,
+                ),
+                description="With `match=false`: the line's article is stored, not matched.",
+            ),
+            "additionalProperties": False,
         },
         "BulkFailed": _object(
             _bulk_fields(
@@ -472,6 +482,16 @@ def _article_fields(settings: Settings) -> dict[str, Schema]:
         "title": _nullable({"type": "string"}),
         "metadata": _nullable({"type": "object"}, "Kept with the article, returned as given."),
     }
+
+
+_STORED_FIELDS: dict[str, Schema] = {
+    "indexed": {"type": "boolean", "description": "The store holds this version of the article."},
+    "created": {
+        "type": "boolean",
+        "description": "The id was new (false: an article was replaced).",
+    },
+}
+"""What a write did, in every result of one."""
 
 
 def _bulk_fields(status: Schema, **more: Schema) -> dict[str, Schema]:

@@ -201,6 +201,79 @@ async def test_bulk_streams_one_result_per_line(client: MakeClient) -> None:
     assert results[3]["problem"]["field"] == "text"
 
 
+async def bulk(client: Client, lines: list[str], query: str = "") -> list[dict[str, Any]]:
+    response = await client.post(
+        "/v1/articles:bulk" + query,
+        data="\n".join(lines).encode(),
+        headers={"Content-Type": "application/x-ndjson"},
+    )
+    assert response.status == 200
+    return [json.loads(line) for line in (await response.text()).splitlines()]
+
+
+@pytest.mark.parametrize("store", ["sqlite", "redis"])
+async def test_bulk_without_matching_indexes_in_input_order(
+    client: MakeClient, store: str, request: pytest.FixtureRequest
+) -> None:
+    if store == "redis":
+        c = await client(store=request.getfixturevalue("fresh_redis_server").url)
+    else:
+        c = await client()
+    other = "Un tout autre texte, sur la saison de l'orchestre et ses six créations."
+    lines = [
+        json.dumps({"id": f"n{i}", "text": f"{WIRE}\n\nParagraphe local numéro {i}."})
+        for i in range(40)
+    ]
+    lines[5] = "{not json"
+    lines[7] = ""
+    # the same id twice in one body: the later line is the version kept
+    lines += [json.dumps({"id": "twice", "text": WIRE}), json.dumps({"id": "twice", "text": other})]
+    results = await bulk(c, lines, "?match=false")
+    assert [r["line"] for r in results] == [n for n in range(1, 43) if n != 8]
+    assert results[5]["status"] == 400
+    stored = [r for r in results if r["status"] in (200, 201)]
+    assert len(stored) == 40
+    assert all(r.keys() == {"line", "status", "id", "indexed", "created"} for r in stored)
+    assert [r["status"] for r in results[-2:]] == [201, 200]
+    kept = await (await c.get("/v1/articles/twice")).json()
+    assert kept["text"] == other
+    # indexed, though not matched: a later query finds every copy
+    status, body = await post(c, "/v1/match", {"text": WIRE})
+    assert status == 200
+    assert {m["id"] for m in body["matches"]} >= {f"n{i}" for i in range(40) if i not in (5, 7)}
+
+
+async def test_bulk_match_must_be_true_or_false(client: MakeClient) -> None:
+    c = await client()
+    response = await c.post(
+        "/v1/articles:bulk?match=no",
+        data=json.dumps({"id": "a", "text": WIRE}).encode(),
+        headers={"Content-Type": "application/x-ndjson"},
+    )
+    assert response.status == 422
+    problem = await response.json(content_type=None)
+    assert problem["field"] == "match"
+    assert "true or false" in problem["detail"]
+    assert (await c.get("/v1/articles/a")).status == 404
+
+
+async def test_bulk_without_matching_stops_at_a_store_outage(
+    client: MakeClient, fresh_redis_server: RedisServer
+) -> None:
+    c = await client(store=fresh_redis_server.url)
+    lines = [json.dumps({"id": f"a{i}", "text": WIRE}) for i in range(3)]
+    assert [r["status"] for r in await bulk(c, lines, "?match=false")] == [201, 201, 201]
+    fresh_redis_server.stop()
+    results = await bulk(c, lines, "?match=false")
+    assert [r["status"] for r in results] == [503]
+    fresh_redis_server.start()
+    for _ in range(50):
+        if (await c.get("/readyz")).status == 200:
+            break
+        await asyncio.sleep(0.1)
+    assert [r["status"] for r in await bulk(c, lines, "?match=false")] == [201, 201, 201]
+
+
 async def test_metrics_count_requests_and_matches(client: MakeClient) -> None:
     c = await client()
     await post(c, "/v1/articles", {"id": "wire", "text": WIRE})
