@@ -12,7 +12,8 @@ one ``redite serve`` on it. Phases, each on an emptied database:
    paragraph, and query latency;
 3. **redite**: pseudo-French articles (a tenth of them lightly edited republications of
    earlier ones) fill the index through the store (``RedisStore.upsert``, 32 at a time,
-   band keys computed before the clock starts) and through ``/v1/articles:bulk``. At
+   band keys computed before the clock starts) and through ``/v1/articles:bulk``, both
+   matched then indexed and, with ``?match=false``, indexed only (a backfill). At
    each checkpoint (paragraphs indexed) it measures Redis memory (postings and article
    records apart) and ``/v1/match`` latency at concurrency 1 and 32 with half the
    queries edited copies of indexed articles, half new text.
@@ -235,9 +236,12 @@ def body(article: Article) -> dict[str, Any]:
     return out
 
 
-async def bulk(base: str, corpus: Sequence[Article], streams: int) -> list[dict[str, Any]]:
+async def bulk(
+    base: str, corpus: Sequence[Article], streams: int, match: bool = True
+) -> list[dict[str, Any]]:
     """Post ``corpus`` through ``/v1/articles:bulk`` in ``streams`` concurrent requests
-    (in order within each); every line's result."""
+    (in order within each), matched then indexed or (``match=False``) indexed only; every
+    line's result."""
     parts = [corpus[i::streams] for i in range(streams)] if streams > 1 else [corpus]
     timeout = aiohttp.ClientTimeout(total=None)
     async with aiohttp.ClientSession(timeout=timeout) as session:
@@ -245,7 +249,7 @@ async def bulk(base: str, corpus: Sequence[Article], streams: int) -> list[dict[
         async def one(part: Sequence[Article]) -> list[dict[str, Any]]:
             data = "".join(json.dumps(body(a)) + "\n" for a in part).encode()
             async with session.post(
-                f"{base}/v1/articles:bulk",
+                f"{base}/v1/articles:bulk" + ("" if match else "?match=false"),
                 data=data,
                 headers={"Content-Type": "application/x-ndjson"},
             ) as response:
@@ -386,7 +390,7 @@ async def redite_phase(
     stream = articles(seed=3)
     totals = dict.fromkeys(
         ("paragraphs", "articles", "prepare_seconds", "store_seconds", "store_paragraphs",
-         "bulk_seconds", "bulk_paragraphs"), 0.0,
+         "bulk_seconds", "bulk_paragraphs", "backfill_seconds", "backfill_paragraphs"), 0.0,
     )  # fmt: skip
     indexed: list[Article] = []
     checkpoints = []
@@ -399,19 +403,22 @@ async def redite_phase(
             totals=totals,
             indexed=indexed,
         )
-        batch: list[Article] = []
-        while sum(len(paragraphs(a.text)) for a in batch) < args.bulk_paragraphs:
-            batch.extend(take(stream, 100))
-        print(f"  bulk endpoint: {len(batch):,} articles", file=sys.stderr)
-        start = time.perf_counter()
-        await bulk(service.url, batch, args.workers)
-        seconds = time.perf_counter() - start
-        count = sum(len(paragraphs(a.text)) for a in batch)
-        totals["bulk_seconds"] += seconds
-        totals["bulk_paragraphs"] += count
-        totals["paragraphs"] += count
-        totals["articles"] += len(batch)
-        indexed.extend(batch[:: max(len(batch) // 50, 1)])
+        rates = {}
+        for phase, match in (("backfill", False), ("bulk", True)):
+            batch: list[Article] = []
+            while sum(len(paragraphs(a.text)) for a in batch) < args.bulk_paragraphs // 2:
+                batch.extend(take(stream, 100))
+            print(f"  {phase} through the bulk endpoint: {len(batch):,} articles", file=sys.stderr)
+            start = time.perf_counter()
+            await bulk(service.url, batch, args.workers, match=match)
+            seconds = time.perf_counter() - start
+            count = sum(len(paragraphs(a.text)) for a in batch)
+            rates[phase] = count / seconds
+            totals[f"{phase}_seconds"] += seconds
+            totals[f"{phase}_paragraphs"] += count
+            totals["paragraphs"] += count
+            totals["articles"] += len(batch)
+            indexed.extend(batch[:: max(len(batch) // 25, 1)])
         memory = memory_split(client, store._prefix, int(totals["articles"]))
         memory = {k: v - baseline if k != "records" else v for k, v in memory.items()}
         asked = queries(indexed, args.queries, seed=target)
@@ -427,7 +434,8 @@ async def redite_phase(
                 "postings_bytes_per_paragraph": memory["postings"] / totals["paragraphs"],
                 "records_bytes_per_paragraph": memory["records"] / totals["paragraphs"],
                 "used_memory_bytes": memory["used_memory"],
-                "bulk_paragraphs_per_s": count / seconds,
+                "bulk_paragraphs_per_s": rates["bulk"],
+                "backfill_paragraphs_per_s": rates["backfill"],
                 "match": runs,
             }
         )
@@ -440,6 +448,7 @@ async def redite_phase(
         "store_paragraphs_per_s": totals["store_paragraphs"] / totals["store_seconds"],
         "prepare_paragraphs_per_s": totals["store_paragraphs"] / totals["prepare_seconds"],
         "bulk_paragraphs_per_s": totals["bulk_paragraphs"] / totals["bulk_seconds"],
+        "backfill_paragraphs_per_s": totals["backfill_paragraphs"] / totals["backfill_seconds"],
         "paragraphs_per_article": totals["paragraphs"] / totals["articles"],
         "fragmentation_ratio": info.get("mem_fragmentation_ratio"),
         "redis_usec_per_call": {
@@ -506,6 +515,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "store_ingest_ratio": redite["store_paragraphs_per_s"]
         / datasketch["session_paragraphs_per_s"],
         "bulk_ingest_ratio": redite["bulk_paragraphs_per_s"]
+        / datasketch["session_paragraphs_per_s"],
+        "backfill_ingest_ratio": redite["backfill_paragraphs_per_s"]
         / datasketch["session_paragraphs_per_s"],
         "memory_ratio": last["postings_bytes_per_paragraph"] / datasketch["bytes_per_paragraph"],
         "match_p99_ms": c32["p99_ms"],
