@@ -293,7 +293,7 @@ async def _indexed_lines(
             for number, line in batch:
                 try:
                     article = _bulk_article(settings, number, line)
-                except Problem as error:
+                except Exception as error:  # one bad line must not cut the stream
                     slots.append((number, _line_failed(request, number, error)))
                     continue
                 if article is not None:
