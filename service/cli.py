@@ -117,6 +117,10 @@ def check(
     An empty file is an article with no text. Article ids must be unique across
     all inputs. Spans [start:end] are character offsets into the text as read.
 
+    check holds every article in memory and runs on one core: for a whole corpus
+    (tens of thousands of articles and more) use redite dedupe, which finds the same
+    pairs on every core with bounded memory.
+
     With --json each line is {"id", "internal_repeats": {"fraction", "spans":
     [{"first", "repeat"}]}, "matches": [{"id", "kind", "score", "query_coverage",
     "match_coverage", "source", "published_at", "original", "passages":
