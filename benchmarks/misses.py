@@ -43,10 +43,9 @@ from benchmarks.data import REPO_ROOT, passim_pairs
 from benchmarks.impresso import impresso_articles, load, related_rows
 from benchmarks.machine import header
 from detector import DetectorConfig, check_corpus
-from detector.align import passages, regions, unit_pairs
 from detector.config import PRESETS
+from detector.explain import explain
 from detector.prepare import Prepared, prepare_batch
-from detector.score import compare
 
 DEFAULT_OUT = REPO_ROOT / "benchmarks" / "results" / "misses.json"
 STEPS = (
@@ -64,21 +63,23 @@ def _log(message: str) -> None:
     print(f"[misses {datetime.now().strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
+_LOST_AT = {
+    "body": "no_body",
+    "unit pairs": "no_unit_pair",
+    "alignment": "alignment",
+    "passages": "short_passages",
+}
+
+
 def lost_at(a: Prepared, b: Prepared, config: DetectorConfig) -> str:
     """The step that loses a pair the engine does not relate (see the module doc)."""
     if check_corpus([a.article, b.article], config)[0].matches:
         return "corpus"
-    if compare(a, b, config) is not None:
+    why = explain(a, b, config)
+    if why.comparison is not None:
         return "candidates"
-    if a.units.shape[0] == 0 or b.units.shape[0] == 0:
-        return "no_body"
-    if not unit_pairs(a, b, config):
-        return "no_unit_pair"
-    if not regions(a, b, config):
-        return "alignment"
-    if not passages(a, b, config):
-        return "short_passages"
-    return "corpus"  # compare's common-unit rule cannot apply alone: not reached
+    # compare's common-unit rule cannot apply alone: "corpus" is not reached
+    return _LOST_AT.get(why.lost_at or "", "corpus")
 
 
 def containment(a: str, b: str, k: int = 5) -> float:

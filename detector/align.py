@@ -360,10 +360,12 @@ def _mostly_inside(p: Region, q: Region) -> bool:
     return a and b
 
 
-def passages(a: Prepared, b: Prepared, config: DetectorConfig) -> list[Region]:
+def passages(
+    a: Prepared, b: Prepared, config: DetectorConfig, min_chars: int | None = None
+) -> list[Region]:
     """The passages two articles share: aligned unit pairs chained, each chain extended
-    past the edges of its units, then chained again; passages under
-    ``min_passage_chars`` aligned characters are dropped.
+    past the edges of its units, then chained again; passages under ``min_chars``
+    aligned characters (``min_passage_chars`` unless given) are dropped.
 
     Two copies are often cut into units differently (an OCR line read as a sentence
     end, a heading joined on one side only), so a unit of one side can overlap two of
@@ -377,7 +379,8 @@ def passages(a: Prepared, b: Prepared, config: DetectorConfig) -> list[Region]:
     # In order, so that each passage grows back only to where the one before it grew.
     for n, region in enumerate(chained):
         chained[n] = _extend(a, b, region, chained)
-    return chain(chained, a.body_prefix, b.body_prefix, config, config.min_passage_chars)
+    minimum = config.min_passage_chars if min_chars is None else min_chars
+    return chain(chained, a.body_prefix, b.body_prefix, config, minimum)
 
 
 def _start(region: Region) -> tuple[int, int]:

@@ -9,10 +9,12 @@ from dataclasses import dataclass, field, replace
 import detector
 from detector.config import DetectorConfig
 from detector.corpus import Progress
-from detector.matcher import mark_originals
-from detector.model import ArticleReport
+from detector.explain import Explanation, explain
+from detector.matcher import mark_originals, to_match
+from detector.model import ArticleReport, Match
+from detector.prepare import prepare_batch
 from service.matching import match
-from service.readers import InputArticle, read_inputs
+from service.readers import InputArticle, InputError, read_inputs
 from service.stores import open_store
 
 
@@ -74,3 +76,55 @@ async def _against_store(
     finally:
         await store.close()
     return CheckResult(inputs, tuple(merged), indexed)
+
+
+@dataclass(frozen=True, slots=True)
+class PairExplained:
+    """``redite explain``: two input articles and why the engine relates them or not."""
+
+    a: InputArticle
+    b: InputArticle
+    explanation: Explanation
+    match: Match | None
+    """What ``a`` shares with ``b``, from ``a``'s side, when the pair is reported."""
+
+
+def explain_files(
+    paths: Iterable[str],
+    config: DetectorConfig | None = None,
+    pair: tuple[str, str] | None = None,
+) -> PairExplained:
+    """Read ``paths`` and explain the pair: the only two articles, or those ``pair``
+    names by id. Raises :class:`service.readers.InputError` when that is not two.
+
+    >>> explain_files(["story.txt"])  # doctest: +SKIP
+    Traceback (most recent call last):
+    ...
+    service.readers.InputError: story.txt holds 1 article; explain needs two (...)
+    """
+    config = config or DetectorConfig()
+    paths = list(paths)
+    inputs = read_inputs(paths)
+    if pair is None:
+        if len(inputs) != 2:
+            verb = "holds" if len(paths) == 1 else "hold"
+            count = f"{len(inputs):,} article" + ("" if len(inputs) == 1 else "s")
+            raise InputError(
+                f"{', '.join(paths)} {verb} {count}; explain needs two "
+                "(or --pair ID ID to name two of them)"
+            )
+        chosen = inputs
+    else:
+        by_id = {item.article.id: item for item in inputs}
+        missing = [i for i in pair if i not in by_id]
+        if missing:
+            raise InputError(f"no article with id {missing[0]!r} in {', '.join(paths)}")
+        if pair[0] == pair[1]:
+            raise InputError(f"--pair names {pair[0]!r} twice; give two different ids")
+        chosen = [by_id[pair[0]], by_id[pair[1]]]
+    a, b = prepare_batch([item.article for item in chosen], config)
+    why = explain(a, b, config)
+    found = None
+    if why.lost_at is None and why.comparison is not None:
+        found = mark_originals(a.article, [to_match(a, b, why.comparison)])[0]
+    return PairExplained(chosen[0], chosen[1], why, found)

@@ -18,8 +18,8 @@ import click
 from benchmarks import SUITES
 from detector.config import PRESETS, DetectorConfig
 from detector.errors import RediteError
-from service.check import check_files
-from service.report import json_lines, text_report
+from service.check import check_files, explain_files
+from service.report import explain_json, explain_report, json_lines, text_report
 from service.server import serve as run_server
 from service.settings import Settings, parse_duration
 from service.stores import DEFAULT_STORE, check_url
@@ -62,6 +62,7 @@ def cli() -> None:
     \b
         redite check story.txt page.html wire.jsonl
         redite check --json wire.jsonl > reports.jsonl
+        redite explain story.txt page.html   # why they match, or do not
 
     Serve an index over HTTP (redite serve), or dedupe a whole corpus overnight:
 
@@ -398,6 +399,51 @@ def dedupe(  # noqa: PLR0917  # one parameter per option
 def _progress_line(step: str, done: int, total: int) -> None:
     """One status line on stderr, rewritten in place: 'verify 1,200/5,000'."""
     click.echo(f"\r\x1b[K{step} {done:,}/{total:,}", nl=False, err=True)
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True, metavar="FILE...")
+@click.option(
+    "--pair",
+    nargs=2,
+    metavar="ID ID",
+    default=None,
+    help="The ids of the two articles to explain, when FILEs hold more than two.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@preset_option
+def explain(
+    files: tuple[str, ...], pair: tuple[str, str] | None, as_json: bool, preset: str | None
+) -> None:
+    """Say why two articles are, or are not, reported as sharing text.
+
+    Runs each step of the engine on the pair and says what it found and what it
+    needs: body text on both sides, shared LSH buckets (candidates), unit pairs with
+    enough shingles in common, an alignment of them, and passages long enough to
+    count. When the pair is reported, the kind, coverages and passages follow, as in
+    redite check. FILEs are read as redite check reads them and must hold two
+    articles, or name two with --pair. The exit status is 0 either way.
+
+    With --json: {"a", "b", "reported", "lost_at", "shared_shingles", "steps":
+    [{"name", "passed", "found"}], "match"}.
+
+    Example:
+
+    \b
+        redite explain wire.txt page.html
+        redite explain --pair afp-0412 lemonde-7731 crawl.jsonl
+        redite explain --preset ocr --json gazette-a.txt gazette-b.txt
+    """
+    config = DetectorConfig.preset(preset or "news")
+    try:
+        result = explain_files(files, config, pair)
+    except RediteError as error:
+        raise click.ClickException(str(error)) from None
+    if as_json:
+        click.echo(explain_json(result))
+        return
+    for line in explain_report(result, config):
+        click.echo(line)
 
 
 _BENCH_LIST = "\n".join(f"      {name:<9} {summary}" for name, summary in SUITES.items())

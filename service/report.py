@@ -13,8 +13,9 @@ import unicodedata
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 
+from detector.config import DetectorConfig
 from detector.model import ArticleReport, InternalRepeats, Match, Span
-from service.check import CheckResult
+from service.check import CheckResult, PairExplained
 from service.readers import InputArticle
 
 QUOTE_CHARS = 120
@@ -52,6 +53,48 @@ def text_report(result: CheckResult) -> Iterator[str]:
         yield from _article_section(item, report, texts)
         yield ""
     yield _summary(result.reports)
+
+
+def explain_json(result: PairExplained) -> str:
+    """``redite explain --json``: one object with every step and the match, if any."""
+    why = result.explanation
+    return json.dumps(
+        {
+            "a": result.a.article.id,
+            "b": result.b.article.id,
+            "reported": result.match is not None,
+            "lost_at": why.lost_at,
+            "shared_shingles": round(why.shared_shingles, 4),
+            "steps": [{"name": s.name, "passed": s.passed, "found": s.found} for s in why.steps],
+            "match": None if result.match is None else result.match.to_json(),
+        }
+    )
+
+
+def explain_report(result: PairExplained, config: DetectorConfig) -> Iterator[str]:
+    """``redite explain``, readable: the verdict, each step, the passages shared."""
+    why = result.explanation
+    a, b = result.a.article, result.b.article
+    names = f"{_name(a.id)} and {_name(b.id)}"
+    if result.match is not None:
+        yield f"{names}: reported as {result.match.kind}, score {result.match.score:.2f}"
+    else:
+        yield f"{names}: not reported (stopped at {why.lost_at})"
+    yield (
+        f"  the two bodies share {_percent(why.shared_shingles)} of the smaller one's "
+        f"{config.shingle_size}-letter shingles"
+    )
+    width = max(len(step.name) for step in why.steps)
+    for step in why.steps:
+        yield f"  {'pass' if step.passed else 'FAIL'}  {step.name:<{width}}  {step.found}"
+    if result.match is not None:
+        yield from _match_lines(1, a.text, result.match, b.text)
+    yield (
+        "  Looked at as a pair alone. In a corpus or an index, text that more than "
+        f"{config.common_df} articles carry counts only in passages of "
+        f"{config.common_passage_chars} aligned letters or more, and a query verifies its "
+        f"{config.max_candidates} best candidates."
+    )
 
 
 def quote(text: str, span: Span, limit: int = QUOTE_CHARS) -> str:

@@ -431,3 +431,66 @@ def test_bench_passes_its_arguments_to_the_benchmark(tmp_path: Path) -> None:
     helped = run("bench", "render", "--help")
     assert helped.exit_code == 0
     assert "--out" in helped.output
+
+
+def test_explain_a_reported_pair_names_every_step_and_the_passages() -> None:
+    write("wire.txt", WIRE)
+    write("daily.txt", REPUBLISHED)
+    result = run("explain", "wire.txt", "daily.txt")
+    assert result.exit_code == 0, result.output
+    first, *lines = result.output.splitlines()
+    assert first.startswith("wire.txt and daily.txt: reported as republication")
+    steps = [line.split()[:2] for line in lines if line.startswith(("  pass", "  FAIL"))]
+    assert steps == [
+        ["pass", "body"],
+        ["pass", "candidates"],
+        ["pass", "unit"],
+        ["pass", "alignment"],
+        ["pass", "passages"],
+    ]
+    assert any(line.strip().startswith("here  [") for line in lines)
+
+
+def test_explain_says_where_an_unrelated_pair_stops() -> None:
+    write("wire.txt", WIRE)
+    write("arts.txt", UNRELATED)
+    result = run("explain", "--json", "wire.txt", "arts.txt")
+    assert result.exit_code == 0, result.output
+    found = json.loads(result.output)
+    assert (found["a"], found["b"], found["reported"]) == ("wire.txt", "arts.txt", False)
+    assert found["lost_at"] == "unit pairs"
+    assert found["match"] is None
+    assert [s["name"] for s in found["steps"]] == [
+        "body",
+        "candidates",
+        "unit pairs",
+        "alignment",
+        "passages",
+    ]
+    text = run("explain", "wire.txt", "arts.txt").output
+    assert "not reported (stopped at unit pairs)" in text
+    assert "FAIL  unit pairs" in text
+
+
+def test_explain_picks_a_pair_by_id() -> None:
+    write(
+        "feed.jsonl",
+        "".join(
+            json.dumps({"id": i, "text": t}) + "\n"
+            for i, t in (("w", WIRE), ("u", UNRELATED), ("r", REPUBLISHED))
+        ),
+    )
+    found = json.loads(run("explain", "--json", "--pair", "r", "w", "feed.jsonl").output)
+    assert (found["a"], found["b"], found["reported"]) == ("r", "w", True)
+    assert found["match"]["id"] == "w"
+    assert_clean_error(
+        run("explain", "feed.jsonl"),
+        "feed.jsonl holds 3 articles; explain needs two (or --pair ID ID to name two of them)",
+    )
+    assert_clean_error(
+        run("explain", "--pair", "w", "x", "feed.jsonl"), "no article with id 'x' in feed.jsonl"
+    )
+    assert_clean_error(
+        run("explain", "--pair", "w", "w", "feed.jsonl"),
+        "--pair names 'w' twice; give two different ids",
+    )
