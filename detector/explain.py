@@ -66,13 +66,13 @@ def explain(a: Prepared, b: Prepared, config: DetectorConfig) -> Explanation:
     >>> why.lost_at, why.step("candidates").passed
     ('unit pairs', False)
     """
-    found_pairs = unit_pairs(a, b, config) if a.units.shape[0] and b.units.shape[0] else []
+    has_body = bool(a.units.shape[0] and b.units.shape[0])
+    found_pairs = unit_pairs(a, b, config) if has_body else []
     aligned = regions(a, b, config) if found_pairs else []
     chained = passages(a, b, config, min_chars=0) if aligned else []
     longest = max((p.matched for p in chained), default=0)
     kept = sum(p.matched >= config.min_passage_chars for p in chained)
     hits = max(_band_hits(a, b), _band_hits(b, a))
-    has_body = bool(a.units.shape[0] and b.units.shape[0])
     steps = (
         Step(
             "body",
