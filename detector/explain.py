@@ -10,6 +10,7 @@ cannot show: text that more than ``common_df`` articles carry counts only in pas
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -43,6 +44,13 @@ class Explanation:
 
     def step(self, name: str) -> Step:
         return next(s for s in self.steps if s.name == name)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "lost_at": self.lost_at,
+            "shared_shingles": round(self.shared_shingles, 4),
+            "steps": [{"name": s.name, "passed": s.passed, "found": s.found} for s in self.steps],
+        }
 
     @property
     def lost_at(self) -> str | None:

@@ -18,7 +18,7 @@ from detector.errors import RediteError
 from detector.matcher import index_keys
 from detector.model import Article
 from detector.prepare import Prepared, prepare, prepare_batch
-from service.matching import Outcome, match, upsert
+from service.matching import Explained, Outcome, explain_match, match, upsert
 from service.metrics import Metrics
 from service.problems import Problem, problem_body
 from service.readers import (
@@ -194,13 +194,50 @@ async def post_article(request: web.Request) -> web.Response:
 
 @routes.post("/v1/match")
 async def post_match(request: web.Request) -> web.Response:
-    """Match an article against the index without indexing it (``id`` optional)."""
+    """Match an article against the index without indexing it (``id`` optional).
+
+    With ``?explain=ID`` the report also says why the indexed article ``ID`` is among
+    the matches or not (see :func:`explained`).
+    """
     settings = request.app[SETTINGS]
+    other_id = request.query.get("explain")
+    if other_id is not None and not 0 < len(other_id) <= settings.max_id_chars:
+        raise Problem(
+            422,
+            f"query parameter 'explain' must be an article id of 1 to "
+            f"{settings.max_id_chars:,} characters",
+            field="explain",
+        )
     value = await _read_json(request)
     article = article_from_body(value, settings, Location("request body"), default_id="query")
-    outcome = await match(request.app[STORE], article, settings.detector)
-    _record(request, outcome)
-    return web.json_response(_report(outcome), dumps=_dumps)
+    store = request.app[STORE]
+    if other_id is None:
+        outcome = await match(store, article, settings.detector)
+        _record(request, outcome)
+        return web.json_response(_report(outcome), dumps=_dumps)
+    other = await store.get(other_id)
+    if other is None:
+        raise Problem(404, f"no article with id {other_id[:200]!r} to explain", field="explain")
+    found = await explain_match(store, article, other, settings.detector)
+    _record(request, found.outcome)
+    body = _report(found.outcome)
+    body["explain"] = explained(found, settings.detector)
+    return web.json_response(body, dumps=_dumps)
+
+
+def explained(found: Explained, config: DetectorConfig) -> dict[str, Any]:
+    """The ``explain`` object: whether the match reports the article, its rank among
+    the candidates verified, and the engine's steps on the pair alone."""
+    return {
+        "id": found.other.article.id,
+        "reported": found.reported,
+        "candidate_rank": found.rank,
+        "candidates": found.outcome.candidates,
+        "max_candidates": config.max_candidates,
+        "units": int(found.query.units.shape[0]),
+        "common_units": found.outcome.common,
+        "pair": found.pair.to_json(),
+    }
 
 
 BULK_WINDOW = 32

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from detector.config import DetectorConfig
+from detector.explain import Explanation, explain
 from detector.matcher import (
     candidates,
     candidates_common,
@@ -22,7 +23,7 @@ from detector.matcher import (
 from detector.model import Article, ArticleReport
 from detector.prepare import Prepared, prepare, prepare_batch
 from detector.repeats import internal_repeats
-from service.stores.base import Store, UpsertResult
+from service.stores.base import Store, Stored, UpsertResult
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +38,10 @@ class Outcome:
     """None when the article was only matched, not indexed."""
     matched: tuple[Article, ...] = ()
     """The stored articles of the matches, to quote their passages from."""
+    verified: tuple[Prepared, ...] = ()
+    """The candidates fetched and verified, best first."""
+    common: int = 0
+    """The article's units that more than ``common_df`` indexed articles carry."""
 
 
 async def match(store: Store, article: Article, config: DetectorConfig) -> Outcome:
@@ -88,4 +93,44 @@ async def _match_prepared(
         internal_repeats=internal_repeats(query, config),
         matches=first,
     )
-    return Outcome(report, hot_keys(hits, config), len(wanted), matched=matched)
+    return Outcome(
+        report,
+        hot_keys(hits, config),
+        len(wanted),
+        matched=matched,
+        verified=tuple(others),
+        common=int(common.sum()),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Explained:
+    """Why ``/v1/match`` reports an indexed article for a query, or does not."""
+
+    outcome: Outcome
+    """The query's own match."""
+    query: Prepared
+    other: Prepared
+    pair: Explanation
+    """The engine's steps on the query and that article alone."""
+
+    @property
+    def rank(self) -> int | None:
+        """Its place among the candidates verified (from 1), None when not among them."""
+        ids = [p.article.id for p in self.outcome.verified]
+        return ids.index(self.other.article.id) + 1 if self.other.article.id in ids else None
+
+    @property
+    def reported(self) -> bool:
+        return any(m.id == self.other.article.id for m in self.outcome.report.matches)
+
+
+async def explain_match(
+    store: Store, article: Article, other: Stored, config: DetectorConfig
+) -> Explained:
+    """:func:`match` ``article``, and say why ``other`` (a stored article) is among its
+    matches or not: its rank among the candidates, and the engine's steps on the pair."""
+    query = prepare(article, config)
+    outcome = await match_prepared(store, query, config)
+    (prepared,) = prepare_batch([other.article], config, [other.segments])
+    return Explained(outcome, query, prepared, explain(query, prepared, config))

@@ -15,6 +15,7 @@ from __future__ import annotations
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
+from detector.explain import STEPS
 from service.api import JSON_TYPES, NDJSON_TYPES
 from service.problems import PROBLEM_TYPE
 from service.settings import Settings
@@ -144,11 +145,25 @@ def _paths(settings: Settings, secured: bool) -> dict[str, Any]:
                 "Match an article without indexing it",
                 "The same report as indexing gives, but nothing is stored. `id` is optional "
                 "(`query` when absent); an indexed article with the same id is not a match "
-                "of itself.",
+                "of itself. With `explain=ID` the report also says why the indexed article "
+                "`ID` is among the matches or not (404 when no article has that id).",
                 "matchArticle",
-                {"200": _json_response("The matches and internal repeats.", _ref("Report"))},
-                errors=json_errors,
+                {"200": _json_response("The matches and internal repeats.", _ref("MatchReport"))},
+                errors=(*json_errors, 404),
                 body=_json_body(_ref("MatchQuery")),
+                parameters=[
+                    {
+                        "name": "explain",
+                        "in": "query",
+                        "required": False,
+                        "description": "An indexed article's id: say why it is a match or not.",
+                        "schema": {
+                            "type": "string",
+                            "minLength": 1,
+                            "maxLength": settings.max_id_chars,
+                        },
+                    }
+                ],
             )
         },
         "/v1/articles:bulk": {
@@ -340,6 +355,54 @@ def _schemas(settings: Settings) -> dict[str, Schema]:
             description="What one article shares with the index, and with itself.",
         ),
         "IndexedReport": {"allOf": [_ref("Report"), _object(_STORED_FIELDS)]},
+        "MatchReport": {
+            "allOf": [
+                _ref("Report"),
+                _object({"explain": _ref("Explanation")}, optional=("explain",)),
+            ]
+        },
+        "Explanation": _object(
+            {
+                "id": {"type": "string", "description": "The indexed article explained."},
+                "reported": {"type": "boolean", "description": "It is among the matches."},
+                "candidate_rank": {
+                    "type": ["integer", "null"],
+                    "minimum": 1,
+                    "description": "Its place among the candidates verified (null: not "
+                    "among them).",
+                },
+                "candidates": {"type": "integer", "minimum": 0},
+                "max_candidates": {"type": "integer", "minimum": 1},
+                "units": {"type": "integer", "minimum": 0, "description": "The query's units."},
+                "common_units": {
+                    "type": "integer",
+                    "minimum": 0,
+                    "description": "Units of the query that many indexed articles carry.",
+                },
+                "pair": _object(
+                    {
+                        "lost_at": {
+                            "type": ["string", "null"],
+                            "enum": [*STEPS, None],
+                            "description": "The step that stops the pair alone (null: none).",
+                        },
+                        "shared_shingles": {"type": "number", "minimum": 0, "maximum": 1},
+                        "steps": {
+                            "type": "array",
+                            "items": _object(
+                                {
+                                    "name": {"type": "string", "enum": list(STEPS)},
+                                    "passed": {"type": "boolean"},
+                                    "found": {"type": "string"},
+                                }
+                            ),
+                        },
+                    },
+                    description="The engine's steps on the query and the article alone.",
+                ),
+            },
+            description="Why an indexed article is a match of the query, or is not.",
+        ),
         "Match": _object(
             {
                 "id": {"type": "string", "description": "The indexed article."},

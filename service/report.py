@@ -63,9 +63,7 @@ def explain_json(result: PairExplained) -> str:
             "a": result.a.article.id,
             "b": result.b.article.id,
             "reported": result.match is not None,
-            "lost_at": why.lost_at,
-            "shared_shingles": round(why.shared_shingles, 4),
-            "steps": [{"name": s.name, "passed": s.passed, "found": s.found} for s in why.steps],
+            **why.to_json(),
             "match": None if result.match is None else result.match.to_json(),
         }
     )

@@ -201,6 +201,33 @@ async def test_bulk_streams_one_result_per_line(client: MakeClient) -> None:
     assert results[3]["problem"]["field"] == "text"
 
 
+async def test_match_explains_why_an_indexed_article_is_a_match_or_not(
+    client: MakeClient,
+) -> None:
+    c = await client()
+    other = "Un tout autre texte, sur la saison de l'orchestre et ses six créations en ville."
+    assert (await post(c, "/v1/articles", {"id": "wire", "text": WIRE}))[0] == 201
+    assert (await post(c, "/v1/articles", {"id": "arts", "text": other}))[0] == 201
+    status, body = await post(c, "/v1/match?explain=wire", {"text": "Titre\n\n" + WIRE})
+    assert status == 200
+    assert [m["id"] for m in body["matches"]] == ["wire"]
+    why = body["explain"]
+    assert (why["id"], why["reported"], why["candidate_rank"]) == ("wire", True, 1)
+    assert why["pair"]["lost_at"] is None
+    assert [s["passed"] for s in why["pair"]["steps"]] == [True] * 5
+    status, body = await post(c, "/v1/match?explain=arts", {"text": WIRE})
+    why = body["explain"]
+    assert (why["reported"], why["candidate_rank"]) == (False, None)
+    assert why["pair"]["lost_at"] == "unit pairs"
+    assert why["units"] >= 1
+    status, problem = await post(c, "/v1/match?explain=nobody", {"text": WIRE})
+    assert (status, problem["field"]) == (404, "explain")
+    status, problem = await post(c, "/v1/match?explain=", {"text": WIRE})
+    assert (status, problem["field"]) == (422, "explain")
+    status, body = await post(c, "/v1/match", {"text": WIRE})
+    assert "explain" not in body
+
+
 async def bulk(client: Client, lines: list[str], query: str = "") -> list[dict[str, Any]]:
     response = await client.post(
         "/v1/articles:bulk" + query,
