@@ -28,7 +28,7 @@ from service.openapi import openapi
 from service.page import PAGE
 from service.problems import Problem, problem
 from service.settings import Settings
-from service.stores import StoreUnavailable, open_store
+from service.stores import Store, StoreUnavailable, open_store
 
 log = logging.getLogger("redite.service")
 PURGE_EVERY = 60.0
@@ -83,12 +83,26 @@ async def _store(app: web.Application) -> AsyncIterator[None]:
     if settings.retention is not None:
         purging = asyncio.create_task(_purge(app))
     log.info("index store: %s", store.url)
+    checking = asyncio.create_task(_check_durability(store))
     yield
-    if purging is not None:
-        purging.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await purging
+    for task in (purging, checking):
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
     await store.close()
+
+
+async def _check_durability(store: Store) -> None:
+    """Warn once at startup when the store's server could lose acknowledged writes."""
+    try:
+        async with asyncio.timeout(5):
+            warning = await store.durability()
+    except (StoreUnavailable, TimeoutError) as error:
+        log.warning("could not ask the store about durability: %s", error)
+        return
+    if warning is not None:
+        log.warning("%s", warning)
 
 
 async def _purge(app: web.Application) -> None:

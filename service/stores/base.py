@@ -106,6 +106,11 @@ class Store(Protocol):
         """Return when the store answers; raise :class:`StoreUnavailable` otherwise."""
         ...
 
+    async def durability(self) -> str | None:
+        """Why writes the store acknowledges could be lost (a setting of its server),
+        or None."""
+        ...
+
     async def close(self) -> None:
         """Release connections and files."""
         ...

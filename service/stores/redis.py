@@ -47,7 +47,7 @@ import numpy as np
 import numpy.typing as npt
 import redis.asyncio as aioredis
 from redis.asyncio.cluster import ClusterNode, RedisCluster
-from redis.exceptions import NoScriptError, RedisError
+from redis.exceptions import NoScriptError, RedisError, ResponseError
 
 from detector.model import Article
 from detector.prepare import Segments
@@ -318,6 +318,23 @@ class RedisStore:
 
     async def close(self) -> None:
         await self._client.aclose()
+
+    async def durability(self) -> str | None:
+        """Why writes Redis acknowledges could be lost when it stops: no append-only
+        file. None when it keeps one, or when it does not say (CONFIG refused)."""
+        try:
+            settings = await self._client.config_get("appendonly")
+        except ResponseError:  # CONFIG renamed or refused, as managed services do
+            return None
+        except (RedisError, OSError) as error:
+            raise StoreUnavailable(f"Redis at {self.url}: {error}") from error
+        if str(settings.get("appendonly", "")).lower() != "no":
+            return None
+        return (
+            f"Redis at {self.url} keeps no append-only file (appendonly no): the writes "
+            "it acknowledged since its last snapshot are lost if it stops; set appendonly "
+            "yes (appendfsync always to lose none when the machine fails)"
+        )
 
     async def count(self) -> int:
         value = await self._call(self._client.get(f"{self._prefix}count"))

@@ -119,6 +119,11 @@ class SQLiteStore:
     async def ping(self) -> None:
         await self._run(lambda db: db.execute("SELECT 1").fetchone())
 
+    async def durability(self) -> str | None:
+        """None: every write is committed with ``synchronous=FULL`` before it is
+        acknowledged."""
+        return None
+
     async def close(self) -> None:
         def close(db: sqlite3.Connection) -> None:
             db.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+import logging
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -333,6 +334,19 @@ async def test_redis_down_is_503_then_the_service_resumes(
     status, body = await post(c, "/v1/articles", {"id": "b", "text": WIRE})
     assert status == 201
     assert [m["id"] for m in body["matches"]] == []  # "a" was lost with the server's memory
+
+
+async def test_startup_warns_when_redis_could_lose_acknowledged_writes(
+    client: MakeClient, fresh_redis_server: RedisServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.WARNING):
+        c = await client(store=fresh_redis_server.url)
+        for _ in range(50):
+            if any("appendonly no" in r.getMessage() for r in caplog.records):
+                break
+            await asyncio.sleep(0.05)
+    assert any("appendonly no" in r.getMessage() for r in caplog.records)
+    assert (await c.get("/healthz")).status == 200
 
 
 @pytest.mark.slow

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import redis
 
 from detector.config import DetectorConfig
 from detector.matcher import index_keys
@@ -310,6 +311,33 @@ async def test_redis_sweep_removes_each_record_of_a_shared_handle_in_time(
 
 async def _record(store: RedisStore, article: Article) -> bytes:
     return encode_record(Stored(article, datetime.now(UTC)))
+
+
+async def test_durability_says_when_acknowledged_writes_could_be_lost(store: Store) -> None:
+    warning = await store.durability()
+    if isinstance(store, SQLiteStore):
+        assert warning is None  # synchronous=FULL: committed before acknowledged
+    else:  # the test servers keep no append-only file
+        assert warning is not None
+        assert "appendonly no" in warning
+        assert "set appendonly yes" in warning
+
+
+async def test_redis_with_an_append_only_file_is_durable(
+    fresh_redis_server: RedisServer,
+) -> None:
+    with redis.Redis.from_url(fresh_redis_server.url) as client:
+        client.config_set("appendonly", "yes")
+    store = RedisStore(
+        fresh_redis_server.url,
+        namespace="t:",
+        hot_bucket_cap=CONFIG.hot_bucket_cap,
+        keys_of=lambda stored: index_keys(prepare(stored.article, CONFIG)),
+    )
+    try:
+        assert await store.durability() is None
+    finally:
+        await store.close()
 
 
 async def test_sqlite_keeps_its_index_across_restarts(tmp_path: Path) -> None:
