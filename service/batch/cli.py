@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sys
 from collections.abc import Callable
 from dataclasses import replace
@@ -16,7 +17,7 @@ from service.batch.executors import (
     default_jobs,
 )
 from service.batch.job import JobOptions, print_summary, run_job
-from service.stores import check_url
+from service.stores import StoreUnavailable, check_url, open_store
 
 
 def run_dedupe(
@@ -35,6 +36,10 @@ def run_dedupe(
         path = check_url(options.against)
         if path is not None:  # tasks may run elsewhere: name the file absolutely
             options = replace(options, against=f"sqlite:///{path.resolve()}")
+        if options.index:
+            warning = _durability(options)
+            if warning is not None:
+                tqdm.write(f"warning: {warning}", file=sys.stderr)
     out = options.out
     workers = jobs or default_jobs()
     executor: Executor = (
@@ -73,3 +78,21 @@ def run_dedupe(
             bar.close()
         executor.close()
     print_summary(summary, out)
+
+
+def _durability(options: JobOptions) -> str | None:
+    """Why the writes of ``--index`` could be lost by the store, if they could (an
+    unreachable store is left for the job to report)."""
+    assert options.against is not None
+
+    async def ask() -> str | None:
+        store = open_store(str(options.against), options.config)
+        try:
+            async with asyncio.timeout(5):
+                return await store.durability()
+        except (StoreUnavailable, TimeoutError):
+            return None
+        finally:
+            await store.close()
+
+    return asyncio.run(ask())

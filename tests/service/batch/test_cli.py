@@ -75,3 +75,19 @@ def test_an_unreachable_scheduler_is_a_clear_error(tmp_path: Path) -> None:
                  "tcp://127.0.0.1:9")  # fmt: skip
     assert result.exit_code == 1
     assert "cannot reach the Dask scheduler at tcp://127.0.0.1:9" in result.output
+
+
+def test_indexing_into_redis_without_an_append_only_file_warns(
+    tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    url = request.getfixturevalue("fresh_redis_server").url
+    rows = [{"id": "a", "text": TEXT}]
+    (tmp_path / "in.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    result = run("in.jsonl", "--out", "out", "-q", "-j", "1", "--against", url, "--index")
+    assert result.exit_code == 0, result.output
+    assert "warning: Redis at" in result.output
+    assert "appendonly no" in result.output
+    sqlite = run("in.jsonl", "--out", "out2", "-q", "-j", "1", "--against", "sqlite:///i.db",
+                 "--index")  # fmt: skip
+    assert sqlite.exit_code == 0, sqlite.output
+    assert "warning" not in sqlite.output
