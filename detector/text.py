@@ -7,7 +7,8 @@ and spelling variants such as "Deir ez-Zor" / "Deir Ezzor" fold to the same lett
 Every folded character remembers the offset of the original character it came from,
 so anything found on the folded stream maps back to spans of the submitted text.
 
-The work is vectorised: one table lookup per code point over a numpy array.
+The work is vectorised: one table lookup per code point over a numpy array (conjoining
+Hangul jamo are then composed into syllables, as NFC would compose them).
 """
 
 from __future__ import annotations
@@ -136,13 +137,53 @@ def fold(text: str) -> Folded:
     cps = code_points(text)
     table = _FOLD.table()
     if cps.shape[0] and int(cps.max()) >= _TABLE_SIZE:
-        return _fold_slowly(cps, table)
+        return _compose_hangul(_fold_slowly(cps, table))
     mapped = table[cps]
     keep = np.flatnonzero(mapped)
     chars = mapped[keep]
     if chars.shape[0] and int(chars.max()) >= _EXPANDED:
-        return _expand(chars, keep.astype(np.int64))
-    return Folded(chars, keep.astype(np.int64))
+        return _compose_hangul(_expand(chars, keep.astype(np.int64)))
+    return _compose_hangul(Folded(chars, keep.astype(np.int64)))
+
+
+# Conjoining jamo that compose into precomposed Hangul syllables (Unicode 3.12).
+_L, _V, _T, _SYLLABLE = (0x1100, 0x1112), (0x1161, 0x1175), (0x11A8, 0x11C2), 0xAC00
+
+
+def _within(chars: U32, bounds: tuple[int, int]) -> npt.NDArray[np.bool_]:
+    return (chars >= bounds[0]) & (chars <= bounds[1])
+
+
+def _compose_hangul(folded: Folded) -> Folded:
+    """Compose conjoining jamo (decomposed Korean, as NFD writes it) into syllables, as
+    NFC does, where they stand next to each other in the text: folding works one code
+    point at a time, so they would otherwise fold apart from precomposed text. A
+    syllable maps back to its first jamo."""
+    chars, pos = folded.chars, folded.pos
+    n = chars.shape[0]
+    if n < 2 or not _within(chars, _L).any():
+        return folded
+    follows = np.zeros(n, dtype=bool)  # chars[i] follows chars[i - 1] in the text
+    follows[1:] = pos[1:] == pos[:-1] + 1
+    lv = np.zeros(n, dtype=bool)
+    lv[:-1] = _within(chars[:-1], _L) & _within(chars[1:], _V) & follows[1:]
+    if not lv.any():
+        return folded
+    lvt = np.zeros(n, dtype=bool)
+    lvt[:-2] = lv[:-2] & _within(chars[2:], _T) & follows[2:]
+    at = np.flatnonzero(lv)
+    tails = np.where(lvt[at], chars[np.minimum(at + 2, n - 1)].astype(np.int64) - 0x11A7, 0)
+    syllables = (
+        _SYLLABLE
+        + ((chars[at].astype(np.int64) - _L[0]) * 21 + chars[at + 1].astype(np.int64) - _V[0]) * 28
+        + tails
+    )
+    out = chars.copy()
+    out[at] = syllables.astype(np.uint32)
+    drop = np.zeros(n, dtype=bool)
+    drop[at + 1] = True
+    drop[at[lvt[at]] + 2] = True
+    return Folded(out[~drop], pos[~drop])
 
 
 def _expand(values: U32, pos: I64) -> Folded:
