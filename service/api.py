@@ -197,7 +197,7 @@ async def post_match(request: web.Request) -> web.Response:
     """Match an article against the index without indexing it (``id`` optional).
 
     With ``?explain=ID`` the report also says why the indexed article ``ID`` is among
-    the matches or not (see :func:`explained`).
+    the matches or not (see :func:`_explained`).
     """
     settings = request.app[SETTINGS]
     other_id = request.query.get("explain")
@@ -221,11 +221,11 @@ async def post_match(request: web.Request) -> web.Response:
     found = await explain_match(store, article, other, settings.detector)
     _record(request, found.outcome)
     body = _report(found.outcome)
-    body["explain"] = explained(found, settings.detector)
+    body["explain"] = _explained(found, settings.detector)
     return web.json_response(body, dumps=_dumps)
 
 
-def explained(found: Explained, config: DetectorConfig) -> dict[str, Any]:
+def _explained(found: Explained, config: DetectorConfig) -> dict[str, Any]:
     """The ``explain`` object: whether the match reports the article, its rank among
     the candidates verified, and the engine's steps on the pair alone."""
     return {
