@@ -28,7 +28,7 @@ from service.openapi import openapi
 from service.page import PAGE
 from service.problems import Problem, problem
 from service.settings import Settings
-from service.stores import Store, StoreUnavailable, open_store
+from service.stores import Store, StoreUnavailable, durability_warning, open_store
 
 log = logging.getLogger("redite.service")
 PURGE_EVERY = 60.0
@@ -96,9 +96,8 @@ async def _store(app: web.Application) -> AsyncIterator[None]:
 async def _check_durability(store: Store) -> None:
     """Warn once at startup when the store's server could lose acknowledged writes."""
     try:
-        async with asyncio.timeout(5):
-            warning = await store.durability()
-    except (StoreUnavailable, TimeoutError) as error:
+        warning = await durability_warning(store)
+    except StoreUnavailable as error:
         log.warning("could not ask the store about durability: %s", error)
         return
     if warning is not None:

@@ -17,7 +17,7 @@ from service.batch.executors import (
     default_jobs,
 )
 from service.batch.job import JobOptions, print_summary, run_job
-from service.stores import StoreUnavailable, check_url, open_store
+from service.stores import StoreUnavailable, check_url, durability_warning, open_store
 
 
 def run_dedupe(
@@ -88,9 +88,8 @@ def _durability(options: JobOptions) -> str | None:
     async def ask() -> str | None:
         store = open_store(str(options.against), options.config)
         try:
-            async with asyncio.timeout(5):
-                return await store.durability()
-        except (StoreUnavailable, TimeoutError):
+            return await durability_warning(store)
+        except StoreUnavailable:
             return None
         finally:
             await store.close()

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
@@ -90,6 +91,20 @@ def check_url(url: str) -> Path | None:
     return None
 
 
+ASK_SECONDS = 5.0
+"""How long a startup question to the store may take."""
+
+
+async def durability_warning(store: Store) -> str | None:
+    """:meth:`Store.durability`, within :data:`ASK_SECONDS`; raises
+    :class:`StoreUnavailable` when the store cannot be asked."""
+    try:
+        async with asyncio.timeout(ASK_SECONDS):
+            return await store.durability()
+    except TimeoutError as error:
+        raise StoreUnavailable(f"{store.url} did not answer within {ASK_SECONDS:g} s") from error
+
+
 __all__ = [
     "DEFAULT_STORE",
     "Store",
@@ -98,5 +113,6 @@ __all__ = [
     "Stored",
     "UpsertResult",
     "check_url",
+    "durability_warning",
     "open_store",
 ]
