@@ -132,5 +132,6 @@ async def explain_match(
     matches or not: its rank among the candidates, and the engine's steps on the pair."""
     query = prepare(article, config)
     outcome = await match_prepared(store, query, config)
-    (prepared,) = prepare_batch([other.article], config, [other.segments])
+    verified = [p for p in outcome.verified if p.article.id == other.article.id]
+    (prepared,) = verified[:1] or prepare_batch([other.article], config, [other.segments])
     return Explained(outcome, query, prepared, explain(query, prepared, config))
