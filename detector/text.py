@@ -134,16 +134,20 @@ def code_points(text: str) -> U32:
 
 def fold(text: str) -> Folded:
     """Fold ``text`` to its letters-and-digits stream (see the module docstring)."""
-    cps = code_points(text)
+    return _compose_hangul(_fold_code_points(code_points(text)))
+
+
+def _fold_code_points(cps: U32) -> Folded:
+    """Each code point through the fold table."""
     table = _FOLD.table()
     if cps.shape[0] and int(cps.max()) >= _TABLE_SIZE:
-        return _compose_hangul(_fold_slowly(cps, table))
+        return _fold_slowly(cps, table)
     mapped = table[cps]
     keep = np.flatnonzero(mapped)
     chars = mapped[keep]
     if chars.shape[0] and int(chars.max()) >= _EXPANDED:
-        return _compose_hangul(_expand(chars, keep.astype(np.int64)))
-    return _compose_hangul(Folded(chars, keep.astype(np.int64)))
+        return _expand(chars, keep.astype(np.int64))
+    return Folded(chars, keep.astype(np.int64))
 
 
 # Conjoining jamo that compose into precomposed Hangul syllables (Unicode 3.12).
