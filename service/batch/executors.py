@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib
 import os
 from collections.abc import Callable, Sequence
-from concurrent.futures import FIRST_EXCEPTION, Future, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -65,8 +65,8 @@ class LocalExecutor:
                 self._pool.submit(_guarded, step, plan, item): item for item in step.items
             }
             pending = set(futures)
-            while pending:
-                done, pending = wait(pending, return_when=FIRST_EXCEPTION)
+            while pending:  # each task's tick as it ends: the progress bar moves
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
                 for future in done:
                     error = future.exception()
                     if error is not None:
