@@ -443,41 +443,38 @@ def _chunk_candidates(
     sizes, rows, members = shards.buckets(keys)
     hot = np.zeros(units, dtype=bool)
     hot[key_unit[sizes > config.hot_bucket_cap]] = True
-    # Band hits per (article, member) over the indexable units: a candidate needs
-    # ``min_band_hits`` of them.
+    # Distinct (unit, member) pairs, the unit's neighbours (itself included), and how
+    # many of the unit's buckets each shares with it: one sort of every hit.
     hit_unit = key_unit[rows]
-    hit_codes = (owner[hit_unit[indexable[hit_unit]]].astype(np.uint64) << np.uint64(32)) | members[
-        indexable[hit_unit]
-    ]
-    hit_pairs, hit_counts = np.unique(hit_codes, return_counts=True)
-    sure = hit_pairs[hit_counts >= config.min_band_hits]
-    # Distinct (unit, member) pairs: the unit's neighbours, itself included.
-    codes = distinct((hit_unit.astype(np.uint64) << np.uint64(32)) | members)
+    codes, shared = np.unique(
+        (hit_unit.astype(np.uint64) << np.uint64(32)) | members, return_counts=True
+    )
     unit_of = (codes >> np.uint64(32)).astype(np.int64)
     member = (codes & np.uint64(0xFFFFFFFF)).astype(np.int64)
     frequency = np.bincount(unit_of, minlength=units)
     common = hot | (frequency > config.common_df)
-    # Votes: each unit of an article votes once for each other article it meets.
+    # Votes: each indexable unit of an article votes once for each other article it
+    # meets; band hits are summed over the same units.
     voting = indexable[unit_of] & (member != owner[unit_of])
-    a = owner[unit_of[voting]].astype(np.uint64)
-    b = member[voting].astype(np.uint64)
-    pair_codes = (a << np.uint64(32)) | b
+    pair_codes = (owner[unit_of[voting]].astype(np.uint64) << np.uint64(32)) | member[
+        voting
+    ].astype(np.uint64)
     via_common = common[unit_of[voting]]
-    rare_pairs, rare_votes = np.unique(pair_codes[~via_common], return_counts=True)
-    common_pairs, common_votes = np.unique(pair_codes[via_common], return_counts=True)
+    pair_list, inverse = np.unique(pair_codes, return_inverse=True)
+    rare_votes = np.bincount(inverse, weights=~via_common, minlength=pair_list.shape[0])
+    common_votes = np.bincount(inverse, weights=via_common, minlength=pair_list.shape[0])
+    band_hits = np.bincount(inverse, weights=shared[voting], minlength=pair_list.shape[0])
     indexable_count = np.bincount(
         (owner[indexable] - owner[0]).astype(np.int64), minlength=int(owner[-1] - owner[0]) + 1
     )
     needed = (
         config.republication_coverage
-        * indexable_count[(common_pairs >> np.uint64(32)).astype(np.int64) - int(owner[0])]
+        * indexable_count[(pair_list >> np.uint64(32)).astype(np.int64) - int(owner[0])]
     )
-    enough = common_votes >= needed
-    all_pairs = np.concatenate((rare_pairs, common_pairs[enough]))
-    all_votes = np.concatenate((rare_votes, common_votes[enough]))
-    pair_list, inverse = np.unique(all_pairs, return_inverse=True)
-    votes = np.bincount(inverse, weights=all_votes).astype(np.int64)
-    kept = np.isin(pair_list, sure, assume_unique=True)
+    # Votes through common units count only when they are enough.
+    enough = (common_votes > 0) & (common_votes >= needed)
+    votes = (rare_votes + np.where(enough, common_votes, 0)).astype(np.int64)
+    kept = ((rare_votes > 0) | enough) & (band_hits >= config.min_band_hits)
     pair_list, votes = pair_list[kept], votes[kept]
     a = (pair_list >> np.uint64(32)).astype(np.int64)
     b = (pair_list & np.uint64(0xFFFFFFFF)).astype(np.int64)
