@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import importlib
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -27,11 +27,16 @@ class JobError(RediteError, RuntimeError):
 
 @dataclass(frozen=True, slots=True)
 class Step:
-    """One step: a task function and the items (partitions or shards) it still has to do."""
+    """One step: a task function and the items (partitions or shards) it still has to do.
+
+    ``items`` may be an iterable that produces them as they become ready (the read step
+    yields each partition once written): an executor with workers starts each task as
+    its item comes, and ticks once the last has come.
+    """
 
     name: str
     task: Task
-    items: Sequence[int]
+    items: Iterable[int]
 
 
 class Executor(Protocol):
@@ -57,12 +62,13 @@ class LocalExecutor:
     def run(self, plan: Plan, steps: Sequence[Step], ticks: Sequence[Tick]) -> None:
         for step, tick in zip(steps, ticks, strict=True):
             if self._pool is None:
-                for item in step.items:
-                    _guarded(step, plan, item)
+                for item in list(step.items):  # items given lazily all come first
+                    _guarded(step.name, step.task, plan, item)
                     tick()
                 continue
             futures: dict[Future[None], int] = {
-                self._pool.submit(_guarded, step, plan, item): item for item in step.items
+                self._pool.submit(_guarded, step.name, step.task, plan, item): item
+                for item in step.items
             }
             pending = set(futures)
             while pending:  # each task's tick as it ends: the progress bar moves
@@ -115,7 +121,14 @@ class DaskExecutor:
         for step in steps:
             futures = [
                 self._client.submit(
-                    _after, step, plan, item, before, key=f"{step.name}-{item}", pure=False
+                    _after,
+                    step.name,
+                    step.task,
+                    plan,
+                    item,
+                    before,
+                    key=f"{step.name}-{item}",
+                    pure=False,
                 )
                 for item in step.items
             ]
@@ -132,15 +145,17 @@ class DaskExecutor:
             self._cluster.close()
 
 
-def _after(step: Step, plan: Plan, item: int, before: Sequence[Any]) -> None:
+def _after(name: str, task: Task, plan: Plan, item: int, before: Sequence[Any]) -> None:
     del before  # only there so that Dask runs this task after them
-    _guarded(step, plan, item)
+    _guarded(name, task, plan, item)
 
 
-def _guarded(step: Step, plan: Plan, item: int) -> None:
+def _guarded(name: str, task: Task, plan: Plan, item: int) -> None:
+    """A task, its unexpected errors named by step and item (only the task function and
+    its arguments travel to the worker, never the step's items)."""
     try:
-        step.task(plan, item)
+        task(plan, item)
     except RediteError:
         raise
     except Exception as error:
-        raise JobError(f"step {step.name}, task {item}: {type(error).__name__}: {error}") from error
+        raise JobError(f"step {name}, task {item}: {type(error).__name__}: {error}") from error

@@ -36,7 +36,7 @@ from detector.cluster import clusters
 from detector.config import DetectorConfig
 from detector.model import Article
 from service.batch import steps
-from service.batch.executors import Executor, JobError, Step
+from service.batch.executors import Executor, JobError, Step, Task
 from service.batch.inputs import Fields, ReadStats, check_inputs, read_articles
 from service.batch.steps import Plan, dumps, lines_of, write_atomically
 
@@ -124,7 +124,10 @@ def run_job(
     state = _state(work)
     summary = Summary()
     key = options.fingerprint()
-    if resume and state is not None and state.get("read"):
+    clock = [time.perf_counter()]
+    resumed = resume and state is not None and bool(state.get("read"))
+    if resumed:
+        assert state is not None
         written = state.get("version", 1)
         if written != STATE_VERSION:
             raise JobError(
@@ -143,56 +146,100 @@ def run_job(
         if resume:
             say(f"nothing finished to resume in {work}; starting from the beginning")
         shutil.rmtree(work, ignore_errors=True)
-        started = time.perf_counter()
-        state = _read(options, work, key, progress, summary)
-        summary.seconds["read"] = time.perf_counter() - started
+        state = _read_and_fingerprint(
+            options, work, key, executor=executor, progress=progress, summary=summary, clock=clock
+        )
     read = state["read"]
     summary.articles = read["articles"]
     summary.invalid = read["invalid"]
     summary.invalid_examples = read["invalid_examples"]
     summary.duplicate_ids = read["duplicate_ids"]
     summary.duplicate_examples = read["duplicate_examples"]
-    plan = Plan(
-        work=str(work.resolve()),
-        config=options.config,
-        partitions=read["partitions"],
-        partition_size=options.partition_size,
-        shard_bits=_shard_bits(summary.articles),
-        against=options.against,
-    )
-    todo = [
-        Step("fingerprint", steps.fingerprint, _pending(plan, "fingerprint", ".keys.npy")),
-        Step("group", steps.group, _pending(plan, "group", ".json", plan.shards)),
-        Step("candidates", steps.find_candidates, _pending(plan, "candidates", ".pairs.npy")),
-        Step("verify", steps.verify, _pending(plan, "verify", ".jsonl")),
-    ]
+    plan = _plan(options, work, read["partitions"], shard_bits=_shard_bits(summary.articles))
+    names = ["group", "candidates", "verify"]
+    if resumed:  # else the fingerprint step ran beside the read
+        names.insert(0, "fingerprint")
     if options.against is not None:
-        todo.append(Step("against", steps.match_against, _pending(plan, "against", ".jsonl")))
+        names.append("against")
     if options.index:
-        todo.append(Step("index", steps.index_into, _pending(plan, "index", ".done")))
-    totals = [plan.shards if step.name == "group" else plan.partitions for step in todo]
-    for step, total in zip(todo, totals, strict=True):
-        if len(step.items) < total:
-            summary.resumed.append(f"{step.name} {total - len(step.items)}/{total}")
+        names.append("index")
+    totals = {name: plan.shards if name == "group" else plan.partitions for name in names}
+    pending = {name: _pending(plan, name, _DONE[name][1], totals[name]) for name in names}
+    for name in names:
+        if len(pending[name]) < totals[name]:
+            summary.resumed.append(f"{name} {totals[name] - len(pending[name])}/{totals[name]}")
     if summary.resumed[1:]:
         say("already done: " + ", ".join(summary.resumed[1:]))
-    clock = [time.perf_counter()]
+    todo = [Step(name, _DONE[name][0], pending[name]) for name in names]
     ticks = [
         _LazyTick(
             progress,
-            step.name,
-            total,
-            total - len(step.items),
+            name,
+            totals[name],
+            totals[name] - len(pending[name]),
             seconds=summary.seconds,
             clock=clock,
         )
-        for step, total in zip(todo, totals, strict=True)
+        for name in names
     ]
     executor.run(plan, todo, ticks)
     started = time.perf_counter()
     write_outputs(plan, out, summary, progress)
     summary.seconds["write"] = time.perf_counter() - started
     return summary
+
+
+_DONE: dict[str, tuple[Task, str]] = {
+    "fingerprint": (steps.fingerprint, ".keys.npy"),
+    "group": (steps.group, ".json"),
+    "candidates": (steps.find_candidates, ".pairs.npy"),
+    "verify": (steps.verify, ".jsonl"),
+    "against": (steps.match_against, ".jsonl"),
+    "index": (steps.index_into, ".done"),
+}
+"""Each step's task, and the suffix of the file whose presence says that a task is done
+(the last file it writes)."""
+
+
+def _plan(options: JobOptions, work: Path, partitions: int, *, shard_bits: int) -> Plan:
+    return Plan(
+        work=str(work.resolve()),
+        config=options.config,
+        partitions=partitions,
+        partition_size=options.partition_size,
+        shard_bits=shard_bits,
+        against=options.against,
+    )
+
+
+def _read_and_fingerprint(
+    options: JobOptions,
+    work: Path,
+    key: str,
+    *,
+    executor: Executor,
+    progress: Progress,
+    summary: Summary,
+    clock: list[float],
+) -> dict[str, Any]:
+    """The read step, with each partition handed to the fingerprint step as soon as it
+    is written: the workers fingerprint while the driver reads on (the read is one
+    process; without this, the other cores would wait for it)."""
+    reader = _Reader(options, work, key, progress=progress, summary=summary, clock=clock)
+    # Before the read ends, the plan knows neither the partitions nor the key shards:
+    # the fingerprint step needs neither.
+    early = _plan(options, work, 0, shard_bits=0)
+    tick = _LazyTick(
+        progress,
+        "fingerprint",
+        lambda: reader.partitions,
+        0,
+        seconds=summary.seconds,
+        clock=clock,
+    )
+    executor.run(early, [Step("fingerprint", steps.fingerprint, reader)], [tick])
+    assert reader.state is not None
+    return reader.state
 
 
 class _LazyTick:
@@ -203,25 +250,26 @@ class _LazyTick:
         self,
         progress: Progress,
         step: str,
-        total: int,
+        total: int | Callable[[], int],
         done: int,
         *,
         seconds: dict[str, float],
         clock: list[float],
     ) -> None:
-        self._progress, self._step, self._total = progress, step, total
+        self._progress, self._step = progress, step
+        self._total = total if callable(total) else (lambda: total)
         self._done = done
         self._tick: Callable[[], None] | None = None
         self._seconds, self._clock = seconds, clock
 
     def __call__(self) -> None:
         if self._tick is None:
-            self._tick = self._progress(self._step, self._total)
+            self._tick = self._progress(self._step, self._total())
             for _ in range(self._done):
                 self._tick()
         self._tick()
         self._done += 1
-        if self._done == self._total:  # the step has ended (steps end in order)
+        if self._done == self._total():  # the step has ended (steps end in order)
             now = time.perf_counter()
             self._seconds[self._step] = now - self._clock[0]
             self._clock[0] = now
@@ -235,8 +283,7 @@ def _state(work: Path) -> dict[str, Any] | None:
     return state
 
 
-def _pending(plan: Plan, step: str, suffix: str, count: int | None = None) -> list[int]:
-    total = plan.partitions if count is None else count
+def _pending(plan: Plan, step: str, suffix: str, total: int) -> list[int]:
     return [i for i in range(total) if not plan.path(step, i, suffix).exists()]
 
 
@@ -247,49 +294,76 @@ def _shard_bits(articles: int) -> int:
     return max(2, int(np.ceil(np.log2(postings / 8e6))) if postings > 8e6 else 2)
 
 
-def _read(
-    options: JobOptions, work: Path, key: str, progress: Progress, summary: Summary
-) -> dict[str, Any]:
-    """The read step: the inputs into partitions, duplicate ids skipped (the first kept)."""
-    work.mkdir(parents=True, exist_ok=True)
-    stats = ReadStats()
-    seen: dict[str, str] = {}
-    duplicates, examples = 0, list[str]()
-    batch: list[Article] = []
-    partitions = 0
-    tick = progress("read", 0)
-    for item in read_articles(
-        options.inputs, options.fields, skip_invalid=options.skip_invalid, stats=stats
-    ):
-        where = str(item.location)
-        first = seen.setdefault(item.article.id, where)
-        if first != where:
-            duplicates += 1
-            if len(examples) < 5:
-                examples.append(f"{where}: id {item.article.id!r} already used by {first}")
-            continue
-        batch.append(item.article)
-        tick()
-        if len(batch) == options.partition_size:
-            steps.write_partition(str(work), partitions, batch)
-            partitions, batch = partitions + 1, []
-    if batch or partitions == 0:
-        steps.write_partition(str(work), partitions, batch)
-        partitions += 1
-    state = {
-        "version": STATE_VERSION,
-        "key": key,
-        "read": {
-            "articles": len(seen),
-            "partitions": partitions,
-            "invalid": stats.invalid,
-            "invalid_examples": stats.examples,
-            "duplicate_ids": duplicates,
-            "duplicate_examples": examples,
-        },
-    }
-    write_atomically(work / "state.json", dumps(state).encode())
-    return state
+class _Reader:
+    """The read step: the inputs into partitions, duplicate ids skipped (the first kept).
+
+    Iterating reads, and yields each partition's number once it is written; at the end,
+    ``state`` is what the work directory's ``state.json`` says of the read, and
+    ``clock[0]`` the time it ended.
+    """
+
+    def __init__(
+        self,
+        options: JobOptions,
+        work: Path,
+        key: str,
+        *,
+        progress: Progress,
+        summary: Summary,
+        clock: list[float],
+    ) -> None:
+        self._options, self._work, self._key = options, work, key
+        self._progress, self._summary, self._clock = progress, summary, clock
+        self.partitions = 0
+        self.state: dict[str, Any] | None = None
+
+    def __iter__(self) -> Iterator[int]:
+        options, work = self._options, self._work
+        started = time.perf_counter()
+        work.mkdir(parents=True, exist_ok=True)
+        stats = ReadStats()
+        seen: dict[str, str] = {}
+        duplicates, examples = 0, list[str]()
+        batch: list[Article] = []
+        tick = self._progress("read", 0)
+        for item in read_articles(
+            options.inputs, options.fields, skip_invalid=options.skip_invalid, stats=stats
+        ):
+            where = str(item.location)
+            first = seen.setdefault(item.article.id, where)
+            if first != where:
+                duplicates += 1
+                if len(examples) < 5:
+                    examples.append(f"{where}: id {item.article.id!r} already used by {first}")
+                continue
+            batch.append(item.article)
+            tick()
+            if len(batch) == options.partition_size:
+                yield self._write(batch)
+                batch = []
+        if batch or self.partitions == 0:
+            yield self._write(batch)
+        self.state = {
+            "version": STATE_VERSION,
+            "key": self._key,
+            "read": {
+                "articles": len(seen),
+                "partitions": self.partitions,
+                "invalid": stats.invalid,
+                "invalid_examples": stats.examples,
+                "duplicate_ids": duplicates,
+                "duplicate_examples": examples,
+            },
+        }
+        write_atomically(work / "state.json", dumps(self.state).encode())
+        self._clock[0] = time.perf_counter()
+        self._summary.seconds["read"] = self._clock[0] - started
+
+    def _write(self, batch: Sequence[Article]) -> int:
+        number = self.partitions
+        steps.write_partition(str(self._work), number, batch)
+        self.partitions += 1
+        return number
 
 
 # outputs ---------------------------------------------------------------------------------
