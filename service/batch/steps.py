@@ -8,9 +8,10 @@ tasks it finished. Articles are numbered in input order (their *ordinal*); parti
 
 - **read** (the driver, in order): ``read/P.jsonl`` (the articles), ``read/P.offsets.npy``
   (where each line starts) and ``read/P.meta.json`` (ids, dates, sources).
-- **fingerprint** (per partition): every article's band keys as postings
-  ``fingerprint/P.keys.npy`` / ``P.ords.npy`` sorted by key, each unit's band keys, the
-  articles' paragraphs and units, and their internal repeats.
+- **fingerprint** (per partition, each started once the read has written it): every
+  article's band keys as postings ``fingerprint/P.keys.npy`` / ``P.ords.npy`` sorted by
+  key, each unit's band keys, the articles' paragraphs and units, and their internal
+  repeats.
 - **group** (per shard of the key space): the shard's postings from every partition,
   sorted by key then ordinal, with each bucket's key and first member: an index of the
   whole corpus. Buckets of a single posting are left out (an article finds only itself
