@@ -91,8 +91,9 @@ class DaskExecutor:
     LocalCluster of ``jobs`` single-threaded worker processes. Every worker must see the
     work directory at the same path (a shared file system on a multi-machine cluster).
 
-    All steps are submitted at once as one graph: each task of a step depends on every
-    task of the step before it.
+    The steps of one ``run`` are submitted at once as one graph: each task of a step
+    depends on every task of the step before it. A step's tasks are submitted as its
+    items come: the job's first run is the fingerprint step, fed by the read.
     """
 
     def __init__(self, scheduler: str | None, jobs: int) -> None:
