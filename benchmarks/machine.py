@@ -60,7 +60,33 @@ def machine() -> dict[str, object]:
         "platform": platform.platform(),
         "versions": versions,
         "git": git_commit(),
+        "page_reclaim": page_reclaim(),
     }
+
+
+def page_reclaim(root: Path = Path("/sys/kernel/mm/damon/admin/kdamonds")) -> str | None:
+    """What proactive reclaim the kernel runs, if any: DAMON schemes that page out memory
+    left idle (file pages included), which keeps a benchmark's files out of the page
+    cache whatever memory is free. None when there is none (or no way to tell)."""
+    found = []
+    try:
+        for kdamond in sorted(root.glob("[0-9]*")):
+            if (kdamond / "state").read_text(encoding="utf-8").strip() != "on":
+                continue
+            for context in sorted(kdamond.glob("contexts/[0-9]*")):
+                aggregate_us = int(
+                    (context / "monitoring_attrs/intervals/aggr_us").read_text(encoding="utf-8")
+                )
+                for scheme in sorted(context.glob("schemes/[0-9]*")):
+                    if (scheme / "action").read_text(encoding="utf-8").strip() != "pageout":
+                        continue
+                    age = int((scheme / "access_pattern/age/min").read_text(encoding="utf-8"))
+                    found.append(age * aggregate_us / 1e6)
+    except (OSError, ValueError):
+        return None
+    if not found:
+        return None
+    return f"pages out memory left idle for {min(found):.0f} s (DAMON, action pageout)"
 
 
 def git_commit() -> str | None:

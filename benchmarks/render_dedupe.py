@@ -218,13 +218,17 @@ def _reading(result: dict[str, Any], steps: dict[int, dict[str, float]]) -> list
         def ratio(step: str) -> float:
             return steps[big].get(step, 0.0) / max(steps[small].get(step, 0.0), 1e-9)
 
-        fingerprint_cpu = 2 * steps[big].get("fingerprint", 0.0) / big * 1000
+        def first_two(size: int) -> float:
+            return steps[size].get("read", 0.0) + steps[size].get("fingerprint", 0.0)
+
+        fingerprint_cpu = 2 * first_two(big) / big * 1000
         out.append(
-            f"- **Time.** Fingerprinting (normalise, segment, shingle, sign: about "
-            f"{fingerprint_cpu:.2f} ms of CPU per 3 KB article on the two cores, about half "
-            f"of it the segmentation, which is Python) takes most of it and grows with the "
-            f"corpus (x{ratio('fingerprint'):.1f} from {small:,} to {big:,} articles, "
-            f"{growth:.0f}x as many). The candidate lookups grow faster "
+            f"- **Time.** Reading and fingerprinting, which run side by side (parse; "
+            f"normalise, segment, shingle, sign: about {fingerprint_cpu:.2f} ms of the two "
+            "cores per 3 KB article, about half of it the segmentation, which is Python), "
+            f"take most of it and grow with the corpus "
+            f"(x{first_two(big) / max(first_two(small), 1e-9):.1f} from {small:,} to "
+            f"{big:,} articles, {growth:.0f}x as many). The candidate lookups grow faster "
             f"(x{ratio('candidates'):.1f}): unrelated sentences share a bucket now and then "
             "(the engine's banding, 21 bands of 3 rows, is chosen for the recall of edited "
             "sentences), and each article's shared buckets hold more members as the corpus "
@@ -232,6 +236,14 @@ def _reading(result: dict[str, Any], steps: dict[int, dict[str, float]]) -> list
             "would, and `min_band_hits` keeps them from becoming candidates."
         )
     largest = scale[-1]
+    reclaim = result.get("machine", {}).get("page_reclaim")
+    if reclaim:
+        out.append(
+            f"- **Page cache.** This machine's kernel {reclaim}, so the work directory "
+            f"({_gib(largest.get('work_dir_bytes', 0))} at {largest['articles']:,} "
+            "articles) does not stay in memory between steps: what a step reads that "
+            "another wrote minutes before comes back from disk."
+        )
     if "peak_anonymous_bytes" in largest:
         out.append(
             f"- **Memory.** The figure is resident memory: at {largest['articles']:,} articles "
@@ -244,14 +256,15 @@ def _reading(result: dict[str, Any], steps: dict[int, dict[str, float]]) -> list
     ours = next((x for x in scale if x["articles"] == ds["articles"]), None)
     if ours is not None:
         needed = ds["seconds"] / result["targets"]["datasketch_ratio"]
-        fingerprint = steps.get(ds["articles"], {}).get("fingerprint", 0.0)
+        at = steps.get(ds["articles"], {})
+        fingerprint = at.get("read", 0.0) + at.get("fingerprint", 0.0)
         out.append(
             f"- **datasketch.** Its recipe hashes word 5-grams (a few hundred per article, "
             "where redite hashes every 5-letter window), keeps every MinHash in memory, and "
             "never aligns text; redite verifies and aligns every candidate pair and measures "
             f"coverage on both sides. Five times its throughput would mean the whole job on "
-            f"{ds['articles']:,} articles in {needed:,.0f} s; redite's fingerprint step alone "
-            f"took {fingerprint:,.1f} s of it."
+            f"{ds['articles']:,} articles in {needed:,.0f} s; redite's reading and "
+            f"fingerprinting alone took {fingerprint:,.1f} s of it."
         )
     # Notes added to the result after the run (checks made on the same machine that day).
     out.extend(f"- {note}" for note in result.get("notes", []))
