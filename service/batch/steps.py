@@ -170,7 +170,8 @@ def read_partition(plan: Plan, number: int, wanted: Sequence[int] | None = None)
     offsets = mapped(plan.path("read", number, ".offsets.npy"))
     descriptor = os.open(path, os.O_RDONLY)
     try:
-        os.posix_fadvise(descriptor, 0, 0, os.POSIX_FADV_RANDOM)
+        if hasattr(os, "posix_fadvise"):  # not on macOS
+            os.posix_fadvise(descriptor, 0, 0, os.POSIX_FADV_RANDOM)
         size = os.fstat(descriptor).st_size
         found = []
         for i in wanted:
