@@ -58,6 +58,16 @@ VARIANTS: dict[str, tuple[str, dict[str, Any]]] = {
         "--preset ocr with 256 permutations (85 x 3)",
         {**PRESETS["ocr"][1], "num_perm": 256, "bands": 85},
     ),
+    "ocr192_hits1_cand300": (
+        "--preset ocr with 192 permutations (64 x 3), one shared bucket, 300 candidates",
+        {
+            **PRESETS["ocr"][1],
+            "num_perm": 192,
+            "bands": 64,
+            "min_band_hits": 1,
+            "max_candidates": 300,
+        },
+    ),
     "ocr_unit25": (
         "--preset ocr with units from 25 characters",
         {**PRESETS["ocr"][1], "unit_min_chars": 25},
