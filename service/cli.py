@@ -306,7 +306,13 @@ def serve(  # noqa: PLR0917  # one parameter per option
     help="With --against: add the corpus to that index once it has been matched.",
 )
 @preset_option
-@click.option("--quiet", "-q", is_flag=True, help="No progress bars (the summary still prints).")
+@click.option(
+    "--quiet",
+    "-q",
+    is_flag=True,
+    help="No progress on stderr (the summary still prints). Progress is a bar per step on "
+    "a terminal, and a line a minute and one per step ended in a log file.",
+)
 def dedupe(  # noqa: PLR0917  # one parameter per option
     inputs: tuple[str, ...],
     out: str,

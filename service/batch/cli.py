@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import sys
+import time
 from collections.abc import Callable
 from dataclasses import replace
+from datetime import timedelta
+from typing import TextIO
 
 from tqdm import tqdm
 
@@ -45,20 +48,26 @@ def run_dedupe(
     executor: Executor = (
         DaskExecutor(scheduler, workers) if engine == "dask" else LocalExecutor(workers)
     )
-    bars: list[tqdm[None]] = []
+    bars: list[tqdm[None] | LogLines] = []
+    terminal = sys.stderr.isatty()
 
     def progress(step: str, total: int) -> Callable[[], None]:
         if bars:
             bars[-1].close()  # one step at a time: the previous one has ended
-        bar: tqdm[None] = tqdm(
-            total=total or None,
-            desc=f"{step:<11}",
-            unit=" articles" if step == "read" else " tasks",
-            disable=quiet,
-            file=sys.stderr,
-            leave=True,
-            dynamic_ncols=True,
-        )
+        unit = "articles" if step == "read" else "tasks"
+        bar: tqdm[None] | LogLines
+        if terminal or quiet:
+            bar = tqdm(
+                total=total or None,
+                desc=f"{step:<11}",
+                unit=f" {unit}",
+                disable=quiet,
+                file=sys.stderr,
+                leave=True,
+                dynamic_ncols=True,
+            )
+        else:
+            bar = LogLines(step, total, unit)
         bars.append(bar)
         return lambda: bar.update(1)
 
@@ -78,6 +87,44 @@ def run_dedupe(
             bar.close()
         executor.close()
     print_summary(summary, out)
+
+
+class LogLines:
+    """Progress for a log file (stderr is not a terminal, as under cron): a line now and
+    then, and one when the step ends, instead of a bar redrawn at every tick.
+
+    >>> import io
+    >>> lines = LogLines("verify", 2, "tasks", every=3600.0, out=io.StringIO())
+    >>> lines.update(1); lines.update(1); lines.close()
+    >>> lines.out.getvalue().startswith("verify: 2/2 tasks in 0:00:0")
+    True
+    """
+
+    def __init__(
+        self, step: str, total: int, unit: str, *, every: float = 60.0, out: TextIO | None = None
+    ) -> None:
+        self.step, self.total, self.unit, self.every = step, total, unit, every
+        self.out = sys.stderr if out is None else out
+        self.done = 0
+        self.started = self.said = time.monotonic()
+        self.closed = False
+
+    def update(self, count: int) -> None:
+        self.done += count
+        now = time.monotonic()
+        if now - self.said >= self.every:
+            self.said = now
+            self._line("so far")
+
+    def close(self) -> None:
+        if not self.closed:
+            self.closed = True
+            self._line("in")
+
+    def _line(self, when: str) -> None:
+        elapsed = timedelta(seconds=round(time.monotonic() - self.started))
+        counted = f"{self.done:,}/{self.total:,}" if self.total else f"{self.done:,}"
+        print(f"{self.step}: {counted} {self.unit} {when} {elapsed}", file=self.out, flush=True)
 
 
 def _durability(options: JobOptions) -> str | None:

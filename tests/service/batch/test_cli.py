@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import io
 import json
+import re
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
 
+from service.batch.cli import LogLines
 from service.cli import cli
 
 TEXT = (
@@ -40,6 +43,18 @@ def test_a_run_prints_a_one_screen_summary(tmp_path: Path) -> None:
     assert "%|" not in result.output  # no progress bars when quiet
     pair = json.loads((tmp_path / "out" / "pairs.jsonl").read_text())
     assert (pair["a"], pair["b"], pair["kind"]) == ("a", "b", "duplicate")
+
+
+def test_progress_to_a_log_file_is_a_line_a_step(tmp_path: Path) -> None:
+    rows = [{"id": "a", "text": TEXT}, {"id": "b", "text": "Titre\n\n" + TEXT}]
+    (tmp_path / "in.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    result = run("in.jsonl", "--out", "out", "--jobs", "1")  # stderr is not a terminal
+    assert result.exit_code == 0, result.output
+    assert "\r" not in result.output
+    assert "%|" not in result.output
+    assert "read: 2 articles in 0:00:" in result.output
+    for step in ("fingerprint", "group", "candidates", "verify"):
+        assert re.search(rf"^{step}: (\d+)/\1 tasks in 0:00:\d\d$", result.output, re.M)
 
 
 def test_the_ocr_preset_runs_the_same_job(tmp_path: Path) -> None:
@@ -91,3 +106,14 @@ def test_indexing_into_redis_without_an_append_only_file_warns(
                  "--index")  # fmt: skip
     assert sqlite.exit_code == 0, sqlite.output
     assert "warning" not in sqlite.output
+
+
+def test_a_long_step_in_a_log_file_says_how_far_it_got() -> None:
+    out = io.StringIO()
+    lines = LogLines("verify", 3, "tasks", every=0.0, out=out)
+    lines.update(1)
+    lines.update(1)
+    lines.close()
+    lines.close()  # a step is closed once more when the job ends
+    said = [line.rsplit(" ", 1)[0] for line in out.getvalue().splitlines()]
+    assert said == ["verify: 1/3 tasks so far", "verify: 2/3 tasks so far", "verify: 2/3 tasks in"]
