@@ -164,14 +164,12 @@ def read_partition(plan: Plan, number: int, wanted: Sequence[int] | None = None)
     if wanted is None:
         with path.open("rb") as handle:
             return [_article(line, path, i) for i, line in enumerate(handle)]
-    # Each wanted line read alone, without read-ahead: a verify task wants a few lines
-    # of each of many partitions, and read-ahead would read far more than them when the
-    # files are no longer in the page cache.
+    # Each wanted line read alone. The kernel's read-ahead is left on: it reads more than
+    # the lines when the file is not in the page cache, but in fewer requests, and a disk
+    # that limits requests a second is slowed far more by many small reads (docs/batch.md).
     offsets = mapped(plan.path("read", number, ".offsets.npy"))
     descriptor = os.open(path, os.O_RDONLY)
     try:
-        if hasattr(os, "posix_fadvise"):  # not on macOS
-            os.posix_fadvise(descriptor, 0, 0, os.POSIX_FADV_RANDOM)
         size = os.fstat(descriptor).st_size
         found = []
         for i in wanted:
