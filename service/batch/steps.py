@@ -161,24 +161,18 @@ def write_partition(plan_work: str, number: int, articles: Sequence[Article]) ->
 def read_partition(plan: Plan, number: int, wanted: Sequence[int] | None = None) -> list[Article]:
     """The articles of a partition, or those at positions ``wanted`` within it."""
     path = plan.path("read", number, ".jsonl")
-    if wanted is None:
-        with path.open("rb") as handle:
+    with path.open("rb") as handle:
+        if wanted is None:
             return [_article(line, path, i) for i, line in enumerate(handle)]
-    # Each wanted line read alone. The kernel's read-ahead is left on: it reads more than
-    # the lines when the file is not in the page cache, but in fewer requests, and a disk
-    # that limits requests a second is slowed far more by many small reads (docs/batch.md).
-    offsets = mapped(plan.path("read", number, ".offsets.npy"))
-    descriptor = os.open(path, os.O_RDONLY)
-    try:
-        size = os.fstat(descriptor).st_size
+        # A seek per wanted line, the kernel's read-ahead left on: turning it off reads
+        # fewer bytes but in more requests, much slower on a disk that limits requests a
+        # second (docs/batch.md).
+        offsets = mapped(plan.path("read", number, ".offsets.npy"))
         found = []
         for i in wanted:
-            start = int(offsets[i])
-            end = int(offsets[i + 1]) if i + 1 < offsets.shape[0] else size
-            found.append(_article(os.pread(descriptor, end - start, start), path, i))
+            handle.seek(int(offsets[i]))
+            found.append(_article(handle.readline(), path, i))
         return found
-    finally:
-        os.close(descriptor)
 
 
 def _article(line: bytes, path: Path, index: int) -> Article:
