@@ -42,6 +42,7 @@ _ABBREVIATIONS = frozenset(
         *("mr", "mrs", "ms", "prof", "gen", "gal", "col", "cf", "etc", "vs", "no", "nr"),
     }
 )
+_LONGEST_ABBREVIATION = max(map(len, _ABBREVIATIONS))
 _LAST_WORD = re.compile(r"(\w+)\W*$")
 _CDC_MASK = 127
 """A long stretch is cut where a shingle hash has these low bits clear (every ~128 chars)."""
@@ -240,12 +241,15 @@ def _sentence_starts(text: str, start: int, end: int) -> list[int]:
         nxt = m.end()
         if nxt >= end or text[nxt].islower():
             continue
-        word = _LAST_WORD.search(text, max(start, m.start() - 12), m.start() + 1)
-        if word and (
-            word.group(1).lower() in _ABBREVIATIONS
-            or (len(word.group(1)) == 1 and word.group(1).isupper())
-        ):
-            continue
+        before = m.start() - _LONGEST_ABBREVIATION - 1
+        # A word longer than any abbreviation ends a sentence (the usual case: no search).
+        if before < start or not text[before : m.start()].isalnum():
+            word = _LAST_WORD.search(text, max(start, m.start() - 12), m.start() + 1)
+            if word and (
+                word.group(1).lower() in _ABBREVIATIONS
+                or (len(word.group(1)) == 1 and word.group(1).isupper())
+            ):
+                continue
         starts.append(nxt)
     return starts
 
@@ -263,16 +267,24 @@ def units(
     place the content-defined cuts in long stretches.
     """
     out: list[tuple[int, int]] = []
+    # Every body paragraph's sentence starts and end, in folded offsets (one search).
+    offsets: list[int] = []
+    bounds = [0]
+    for para in paras:
+        if para.boilerplate is None:
+            offsets += _sentence_starts(text, para.start, para.end)
+            offsets.append(para.end)
+        bounds.append(len(offsets))
+    all_cuts = np.searchsorted(folded.pos, offsets).tolist()
     # Body paragraphs shorter than a unit (one line each of an advertisement, a list)
     # wait to be packed with the body paragraphs that follow them.
     waiting: list[tuple[int, int]] = []
-    for para in paras:
+    for n, para in enumerate(paras):
         if para.boilerplate is not None:
             out.extend(_pack(waiting, hashes, config))
             waiting = []
             continue
-        offsets = [*_sentence_starts(text, para.start, para.end), para.end]
-        cuts = np.searchsorted(folded.pos, offsets).tolist()
+        cuts = all_cuts[bounds[n] : bounds[n + 1]]
         pieces = waiting + [(a, b) for a, b in pairwise(cuts) if b > a]
         if pieces and pieces[-1][1] - pieces[0][0] < config.unit_min_chars:
             waiting = pieces
