@@ -111,6 +111,9 @@ def _load_sections() -> None:
     register("dedupe.json", "python -m benchmarks.dedupe --out benchmarks/results/dedupe.json")(
         _dedupe
     )
+    register(
+        "embedded.json", "python -m benchmarks.embedded --out benchmarks/results/embedded.json"
+    )(_embedded)
 
 
 def _misses(result: dict[str, Any], context: Context) -> str:
@@ -133,6 +136,12 @@ def _sweep(result: dict[str, Any], context: Context) -> str:
 
 def _service(result: dict[str, Any], context: Context) -> str:
     from benchmarks.render_service import render_markdown  # noqa: PLC0415
+
+    return render_markdown(result)
+
+
+def _embedded(result: dict[str, Any], context: Context) -> str:
+    from benchmarks.embedded import render_markdown  # noqa: PLC0415  # needs the service
 
     return render_markdown(result)
 

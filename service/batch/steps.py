@@ -632,6 +632,8 @@ def _commons(plan: Plan, ordinals: Sequence[int]) -> dict[int, npt.NDArray[np.bo
 
 # against an archive ---------------------------------------------------------------------
 
+INDEX_LOCK_WAIT = 600.0
+"""Seconds an index task waits for the SQLite write lock (the service waits 10)."""
 CONCURRENCY = 8
 """Store requests in flight per task."""
 
@@ -708,16 +710,13 @@ def index_into(plan: Plan, number: int) -> None:
 async def _index_all(
     url: str, config: DetectorConfig, batches: Iterable[Sequence[Prepared]]
 ) -> None:
-    store = open_store(url, config)
-    gate = asyncio.Semaphore(CONCURRENCY)
-
-    async def one(prepared: Prepared) -> None:
-        async with gate:
-            segments = (prepared.paragraphs, prepared.units)
-            await store.upsert(prepared.article, index_keys(prepared), segments)
-
+    # A SQLite file has one write lock, which the other index tasks hold a transaction
+    # of 256 articles at a time: wait as long as they may take.
+    store = open_store(url, config, lock_wait=INDEX_LOCK_WAIT)
     try:
         for batch in batches:
-            await asyncio.gather(*(one(p) for p in batch))
+            await store.upsert_many(
+                [(p.article, index_keys(p), (p.paragraphs, p.units)) for p in batch]
+            )
     finally:
         await store.close()

@@ -35,8 +35,12 @@ def open_store(
     *,
     namespace: str = "redite",
     retention: timedelta | None = None,
+    lock_wait: float = 10.0,
 ) -> Store:
     """The store a URL names, namespaced by the fingerprint of ``config``.
+
+    ``lock_wait`` is how many seconds a SQLite write waits for another writer's
+    transaction before it fails (Redis has no such lock).
 
     ``sqlite:///relative/path.db`` or ``sqlite:////absolute/path.db``; ``redis://host:port/db``
     (``rediss://`` for TLS); ``redis+cluster://host:port[,host:port...]``.
@@ -49,6 +53,7 @@ def open_store(
             namespace=space,
             hot_bucket_cap=config.hot_bucket_cap,
             retention=retention,
+            lock_wait=lock_wait,
         )
 
     def keys_of(stored: Stored) -> Sequence[int]:

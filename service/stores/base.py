@@ -90,6 +90,13 @@ class Store(Protocol):
         ``segments`` with it when given."""
         ...
 
+    async def upsert_many(
+        self, items: Sequence[tuple[Article, Sequence[int], Segments | None]]
+    ) -> list[UpsertResult]:
+        """:meth:`upsert` each ``(article, keys, segments)``, results in order; what a
+        bulk load calls (SQLite commits them together; an error rolls all of them back)."""
+        ...
+
     async def delete(self, article_id: str) -> bool:
         """Remove the article and its postings; False when it was not there."""
         ...

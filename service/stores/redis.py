@@ -34,6 +34,7 @@ is verified against the record's text, so no reader reports what is not there.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -79,6 +80,8 @@ MAX_ENTRIES = 4096
 _FIELD_BYTES = 3
 _HANDLE_BYTES = 4
 _POSTING = _FIELD_BYTES + _HANDLE_BYTES
+_BULK_CONCURRENCY = 8
+"""Upserts of one ``upsert_many`` in flight at once."""
 _HANDLE_MASK = (1 << 8 * _HANDLE_BYTES) - 1
 
 # The edit script reads entries packed in ARGV: a 2-byte index into KEYS (big-endian), then
@@ -408,6 +411,19 @@ class RedisStore:
 
         refused = await self._edit(handle, new, stale, write_record)
         return UpsertResult(created=old is None, capped=refused)
+
+    async def upsert_many(
+        self, items: Sequence[tuple[Article, Sequence[int], Segments | None]]
+    ) -> list[UpsertResult]:
+        """Each upsert on its own (no cross-slot transactions), ``_BULK_CONCURRENCY`` in
+        flight at a time."""
+        gate = asyncio.Semaphore(_BULK_CONCURRENCY)
+
+        async def one(item: tuple[Article, Sequence[int], Segments | None]) -> UpsertResult:
+            async with gate:
+                return await self.upsert(*item)
+
+        return list(await asyncio.gather(*(one(item) for item in items)))
 
     async def delete(self, article_id: str) -> bool:
         old = await self._read(article_id)

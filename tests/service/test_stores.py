@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import closing
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -159,6 +161,20 @@ async def test_upsert_replaces_the_old_postings_and_is_idempotent(store: Store) 
     stored = await store.get("a")
     assert stored is not None
     assert stored.article.text == OTHER
+
+
+async def test_upsert_many_is_upsert_of_each_in_order(store: Store) -> None:
+    await store.upsert(Article("a", WIRE), keys(WIRE))
+    results = await store.upsert_many(
+        [(Article("a", OTHER), keys(OTHER), None), (Article("b", WIRE), keys(WIRE), None)]
+    )
+    assert [r.created for r in results] == [False, True]
+    assert await store.count() == 2
+    # "a" no longer holds the postings of its old text: "b" alone does.
+    found = await store.lookup(keys(WIRE))
+    handles = {handle for bucket in found.values() for handle in bucket}
+    assert [stored.article.id for stored in await store.fetch(sorted(handles))] == ["b"]
+    assert await store.upsert_many([]) == []
 
 
 async def test_delete_removes_the_article_and_its_postings(store: Store) -> None:
@@ -351,6 +367,44 @@ async def test_sqlite_keeps_its_index_across_restarts(tmp_path: Path) -> None:
         assert set(await reopened.lookup(keys(WIRE))) == set(keys(WIRE))
     finally:
         await reopened.close()
+
+
+async def test_sqlite_keeps_no_index_on_handle(tmp_path: Path) -> None:
+    # Postings are removed through the keys kept in the article's row: an index on
+    # handle would double the writes of every upsert.
+    store = open_store(f"sqlite:///{tmp_path}/index.db", CONFIG)
+    try:
+        await store.upsert(Article("a", WIRE), keys(WIRE))
+    finally:
+        await store.close()
+    with closing(sqlite3.connect(tmp_path / "index.db")) as db:
+        indexes = db.execute("SELECT name FROM sqlite_master WHERE type = 'index'").fetchall()
+    assert [name for (name,) in indexes if not name.startswith("sqlite_autoindex")] == []
+
+
+async def test_sqlite_file_from_before_the_keys_column_still_replaces_and_deletes(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "index.db"
+    store = SQLiteStore(path, namespace="old", hot_bucket_cap=CONFIG.hot_bucket_cap)
+    await store.upsert(Article("a", WIRE), keys(WIRE))
+    await store.upsert(Article("b", WIRE), keys(WIRE))
+    await store.close()
+    # Rewrite the file as the earlier layout had it: no keys column, an index on handle.
+    with closing(sqlite3.connect(path)) as db:
+        db.execute("CREATE INDEX postings_old_by_handle ON postings_old (handle)")
+        db.execute("ALTER TABLE articles_old DROP COLUMN keys")
+        db.commit()
+    store = SQLiteStore(path, namespace="old", hot_bucket_cap=CONFIG.hot_bucket_cap)
+    try:
+        await store.upsert(Article("a", OTHER), keys(OTHER))
+        assert await store.delete("b") is True
+        assert await store.lookup(keys(WIRE)) == {}
+        assert set(await store.lookup(keys(OTHER))) == set(keys(OTHER))
+        assert await store.delete("a") is True
+        assert await store.lookup(keys(OTHER)) == {}
+    finally:
+        await store.close()
 
 
 def test_store_urls_are_checked() -> None:
