@@ -42,7 +42,7 @@ _CACHE_KIB = 256 * 1024
 """SQLite's page cache per connection (its default is 2 MiB). Every upsert touches a few
 hundred pages at random places of the postings tree, and a transaction of many keeps
 them all dirty: with 256 MiB a batched load of 20,000 articles ran 1.5 times as fast
-(BENCHMARKS.md, "Embedded store"). Pages are taken as they are read, so a small index
+(docs/service.md). Pages are taken as they are read, so a small index
 uses little of it."""
 
 
