@@ -20,7 +20,13 @@ from service.batch.executors import (
     default_jobs,
 )
 from service.batch.job import JobOptions, print_summary, run_job
-from service.stores import StoreUnavailable, check_url, durability_warning, open_store
+from service.stores import (
+    StoreError,
+    StoreUnavailable,
+    check_url,
+    durability_warning,
+    open_store,
+)
 
 
 def run_dedupe(
@@ -39,10 +45,9 @@ def run_dedupe(
         path = check_url(options.against)
         if path is not None:  # tasks may run elsewhere: name the file absolutely
             options = replace(options, against=f"sqlite:///{path.resolve()}")
-        if options.index:
-            warning = _durability(options)
-            if warning is not None:
-                tqdm.write(f"warning: {warning}", file=sys.stderr)
+        warning = _check_store(options)
+        if warning is not None:
+            tqdm.write(f"warning: {warning}", file=sys.stderr)
     out = options.out
     workers = jobs or default_jobs()
     executor: Executor = (
@@ -127,17 +132,18 @@ class LogLines:
         print(f"{self.step}: {counted} {self.unit} {when} {elapsed}", file=self.out, flush=True)
 
 
-def _durability(options: JobOptions) -> str | None:
-    """Why the writes of ``--index`` could be lost by the store, if they could (an
-    unreachable store is left for the job to report)."""
+def _check_store(options: JobOptions) -> str | None:
+    """Fail now, not after the steps before the store's, when the store cannot be
+    opened or reached; with ``--index``, why its writes could be lost, if they could."""
     assert options.against is not None
 
     async def ask() -> str | None:
         store = open_store(str(options.against), options.config)
         try:
-            return await durability_warning(store)
-        except StoreUnavailable:
-            return None
+            await store.ping()
+            return await durability_warning(store) if options.index else None
+        except (StoreError, StoreUnavailable) as error:
+            raise JobError(f"--against {options.against}: {error}") from None
         finally:
             await store.close()
 

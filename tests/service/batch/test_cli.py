@@ -92,6 +92,19 @@ def test_an_unreachable_scheduler_is_a_clear_error(tmp_path: Path) -> None:
     assert "cannot reach the Dask scheduler at tcp://127.0.0.1:9" in result.output
 
 
+def test_a_store_that_cannot_be_opened_stops_the_job_before_it_starts(tmp_path: Path) -> None:
+    (tmp_path / "in.jsonl").write_text('{"id": "a", "text": "Un."}\n')
+    for url, says in (
+        ("sqlite:///missing/i.db", "its folder does not exist"),
+        ("redis://127.0.0.1:9/0", "127.0.0.1:9"),
+    ):
+        result = run("in.jsonl", "--out", "out", "-q", "--against", url, "--index")
+        assert result.exit_code == 1, result.output
+        assert "Error: --against " in result.output
+        assert says in result.output
+        assert not (tmp_path / "out" / ".work").exists()  # nothing was read yet
+
+
 def test_indexing_into_redis_without_an_append_only_file_warns(
     tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
