@@ -3,8 +3,10 @@
 Generated scale articles (``benchmarks.scale``, about 3 KB each) are prepared first,
 outside the clocks, then put into a fresh SQLite file in two ways, in the same run:
 
-- **one at a time**, as ``redite serve`` writes them: each upsert its own transaction,
-  committed with ``synchronous=FULL`` before the next;
+- **one at a time**, as one client of ``redite serve`` writes them: each upsert its own
+  transaction, committed with ``synchronous=FULL`` before the next;
+- **32 in flight**, as concurrent clients or ``/v1/articles:bulk`` write them (the same
+  number of articles): the store commits the upserts that wait together;
 - **in batches** (``Store.upsert_many``, one transaction per ``--batch`` articles), as
   ``redite dedupe --index`` and a bulk load write them.
 
@@ -45,6 +47,8 @@ from service.stores import Store, open_store
 
 QUERIES = 200
 """Lookups and matches timed at each checkpoint."""
+WINDOW = 32
+"""Upserts in flight in the concurrent load (what ``/v1/articles:bulk`` keeps)."""
 
 
 def _log(message: str) -> None:
@@ -108,6 +112,29 @@ async def one_at_a_time(folder: Path, prepared: Sequence[Prepared], config: Dete
             "articles_per_s": round(len(prepared) / seconds, 1)}  # fmt: skip
 
 
+async def in_flight(
+    folder: Path, prepared: Sequence[Prepared], config: DetectorConfig, *, window: int
+) -> Any:
+    """``window`` upserts in flight at once, as concurrent POSTs or the bulk endpoint
+    send them: the store commits those that wait together."""
+    path = folder / "in_flight.db"
+    store = open_store(f"sqlite:///{path}", config)
+    gate = asyncio.Semaphore(window)
+
+    async def one(p: Prepared) -> None:
+        async with gate:
+            await store.upsert(*_item(p))
+
+    try:
+        started = time.perf_counter()
+        await asyncio.gather(*(one(p) for p in prepared))
+        seconds = time.perf_counter() - started
+    finally:
+        await store.close()
+    return {"articles": len(prepared), "in_flight": window, "seconds": round(seconds, 2),
+            "articles_per_s": round(len(prepared) / seconds, 1)}  # fmt: skip
+
+
 async def batched(
     folder: Path,
     prepared: Sequence[Prepared],
@@ -155,6 +182,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         _log(f"one upsert at a time: {args.single:,} articles")
         single = asyncio.run(one_at_a_time(Path(tmp), prepared[: args.single], config))
         _log(f"  {single}")
+        _log(f"{WINDOW} upserts in flight: {args.single:,} articles")
+        flight = asyncio.run(in_flight(Path(tmp), prepared[: args.single], config, window=WINDOW))
+        _log(f"  {flight}")
         _log(f"upsert_many, {args.batch} a transaction: {args.articles:,} articles")
         rows = asyncio.run(
             batched(Path(tmp), prepared, config, batch=args.batch, checkpoints=checkpoints)
@@ -168,6 +198,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "commit": git_commit(),
         "batch": args.batch,
         "one_at_a_time": single,
+        "in_flight": flight,
         "batched": rows,
         "batched_over_single": round(first["articles_per_s"] / single["articles_per_s"], 2),
     }
@@ -189,8 +220,15 @@ def render_markdown(result: dict[str, Any]) -> str:
         "",
         "Generated 3 KB articles into a fresh SQLite file (WAL, `synchronous=FULL`), "
         "prepared before the clocks start. One upsert at a time, each committed before "
-        f"the next (what `redite serve` does): {single['articles_per_s']:,.0f} articles/s "
-        f"over the first {single['articles']:,}. In transactions of {result['batch']} "
+        f"the next (one client of `redite serve`): {single['articles_per_s']:,.0f} articles/s "
+        f"over the first {single['articles']:,}"
+        + (
+            f"; {result['in_flight']['in_flight']} at a time in flight, which the store "
+            f"commits together: {result['in_flight']['articles_per_s']:,.0f} articles/s"
+            if "in_flight" in result
+            else ""
+        )
+        + f". In transactions of {result['batch']} "
         "(`upsert_many`, what `redite dedupe --index` does): "
         f"{result['batched_over_single']:.1f}x that over the first {first['articles']:,}, "
         "and as the file grows:",

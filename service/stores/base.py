@@ -94,7 +94,8 @@ class Store(Protocol):
         self, items: Sequence[tuple[Article, Sequence[int], Segments | None]]
     ) -> list[UpsertResult]:
         """:meth:`upsert` each ``(article, keys, segments)``, results in order; what a
-        bulk load calls (SQLite commits them together; an error rolls all of them back)."""
+        bulk load calls (SQLite commits them together). An article the store refuses
+        raises, the others are stored."""
         ...
 
     async def delete(self, article_id: str) -> bool:

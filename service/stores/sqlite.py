@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import TypeVar
 
@@ -38,6 +39,11 @@ from service.stores.base import (
 T = TypeVar("T")
 _CHUNK = 500
 """Parameters per ``IN (...)`` list, under SQLite's default limit."""
+_Item = tuple[Article, bytes, datetime | None, list[int], float]
+"""An upsert ready to write: the article, its encoded record, when it expires, its
+distinct band keys (signed) and the time it was asked for."""
+_GROUP = 256
+"""Upserts committed together at most (see ``SQLiteStore._commit_queued``)."""
 _CACHE_KIB = 256 * 1024
 """SQLite's page cache per connection (its default is 2 MiB). Every upsert touches a few
 hundred pages at random places of the postings tree, and a transaction of many keeps
@@ -91,6 +97,8 @@ class SQLiteStore:
         self._postings = f"postings_{suffix}"
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="redite-sqlite")
         self._db: sqlite3.Connection | None = None
+        self._queued: list[tuple[_Item, asyncio.Future[UpsertResult]]] = []
+        self._committer: asyncio.Task[None] | None = None
 
     async def _run(self, work: Callable[[sqlite3.Connection], T]) -> T:
         loop = asyncio.get_running_loop()
@@ -199,38 +207,67 @@ class SQLiteStore:
     async def upsert(
         self, article: Article, keys: Sequence[int], segments: Segments | None = None
     ) -> UpsertResult:
-        return (await self.upsert_many([(article, keys, segments)]))[0]
+        """Queue the upsert for the next commit and wait for that commit (see
+        :meth:`_commit_queued`)."""
+        now = self._clock()
+        stored = Stored(article, datetime.fromtimestamp(now, UTC), segments)
+        ends = expiry(stored, self.retention)
+        unique = [_signed(int(k)) for k in dict.fromkeys(keys)]
+        done: asyncio.Future[UpsertResult] = asyncio.get_running_loop().create_future()
+        self._queued.append(((article, encode_record(stored), ends, unique, now), done))
+        if self._committer is None or self._committer.done():
+            self._committer = asyncio.create_task(self._commit_queued())
+        return await done
 
     async def upsert_many(
         self, items: Sequence[tuple[Article, Sequence[int], Segments | None]]
     ) -> list[UpsertResult]:
-        """Upsert every item in one transaction: one commit (and disk flush) for all,
-        where an upsert alone pays one each."""
-        now = self._clock()
-        indexed_at = datetime.fromtimestamp(now, UTC)
-        work = []
-        for article, keys, segments in items:
-            stored = Stored(article, indexed_at, segments)
-            ends = expiry(stored, self.retention)
-            unique = [_signed(int(k)) for k in dict.fromkeys(keys)]
-            work.append((article, encode_record(stored), ends, unique))
+        """Every upsert queued at once, so that they share commits."""
+        return list(await asyncio.gather(*(self.upsert(*item) for item in items)))
 
-        def upsert_all(db: sqlite3.Connection) -> list[UpsertResult]:
-            with _transaction(db):
-                return [self._upsert(db, *item, now=now) for item in work]
+    async def _commit_queued(self) -> None:
+        """Group commit: the upserts queued while the last commit ran go into the next
+        transaction together (up to ``_GROUP`` of them), each in a savepoint of its own
+        so that one refused article (a handle clash) leaves the others in. Each caller
+        hears once the transaction holding its upsert is committed: one flush to disk for
+        all of them, where an upsert alone pays one each."""
+        while self._queued:
+            group, self._queued = self._queued[:_GROUP], self._queued[_GROUP:]
+            write = partial(self._write_group, [item for item, _ in group])
+            try:
+                outcomes = await self._run(write)
+            except Exception as error:  # the transaction failed: none of them is in
+                for _, done in group:
+                    if not done.done():
+                        done.set_exception(error)
+                continue
+            for (_, done), outcome in zip(group, outcomes, strict=True):
+                if done.done():  # its caller went away
+                    continue
+                if isinstance(outcome, StoreError):
+                    done.set_exception(outcome)
+                else:
+                    done.set_result(outcome)
 
-        return await self._run(upsert_all)
+    def _write_group(
+        self, items: list[_Item], db: sqlite3.Connection
+    ) -> list[UpsertResult | StoreError]:
+        with _transaction(db):
+            return [self._savepoint(db, item) for item in items]
 
-    def _upsert(
-        self,
-        db: sqlite3.Connection,
-        article: Article,
-        record: bytes,
-        ends: datetime | None,
-        unique: list[int],
-        *,
-        now: float,
-    ) -> UpsertResult:
+    def _savepoint(self, db: sqlite3.Connection, item: _Item) -> UpsertResult | StoreError:
+        db.execute("SAVEPOINT upsert")
+        try:
+            result = self._upsert(db, item)
+        except StoreError as error:
+            db.execute("ROLLBACK TO upsert")
+            db.execute("RELEASE upsert")
+            return error
+        db.execute("RELEASE upsert")
+        return result
+
+    def _upsert(self, db: sqlite3.Connection, item: _Item) -> UpsertResult:
+        article, record, ends, unique, now = item
         handle = _signed(handle_of(article.id))
         row = db.execute(
             f"SELECT id, keys FROM {self._articles} WHERE handle = ?", (handle,)

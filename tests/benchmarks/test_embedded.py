@@ -14,7 +14,7 @@ def test_the_benchmark_runs_and_renders(tmp_path: Path) -> None:
     argv = ["--articles", "40", "--single", "10", "--batch", "16", "--checkpoints", "2"]
     assert main([*argv, "--dir", str(tmp_path), "--out", str(out)]) == 0
     result = json.loads(out.read_text())
-    assert result["one_at_a_time"]["articles"] == 10
+    assert result["one_at_a_time"]["articles"] == result["in_flight"]["articles"] == 10
     assert [row["articles"] for row in result["batched"]] == [20, 40]
     assert all(row["bytes_per_article"] > 0 for row in result["batched"])
     assert "| 40 |" in render_markdown(result)

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import closing
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -20,6 +21,7 @@ from detector.model import Article
 from detector.prepare import prepare, prepare_batch
 from service.matching import match, upsert
 from service.stores import Store, StoreError, StoreUnavailable, open_store
+from service.stores import sqlite as sqlite_store
 from service.stores.base import Stored, decode_record, encode_record
 from service.stores.redis import RedisStore, _postings_of, short_handle
 from service.stores.sqlite import SQLiteStore
@@ -403,6 +405,50 @@ async def test_sqlite_file_from_before_the_keys_column_still_replaces_and_delete
         assert set(await store.lookup(keys(OTHER))) == set(keys(OTHER))
         assert await store.delete("a") is True
         assert await store.lookup(keys(OTHER)) == {}
+    finally:
+        await store.close()
+
+
+async def test_sqlite_upserts_in_flight_together_share_one_commit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = SQLiteStore(tmp_path / "index.db", namespace="g", hot_bucket_cap=10)
+    groups: list[int] = []
+    write_group = store._write_group
+
+    def counted(items: list[Any], db: sqlite3.Connection) -> Any:
+        groups.append(len(items))
+        return write_group(items, db)
+
+    monkeypatch.setattr(store, "_write_group", counted)
+    try:
+        results = await asyncio.gather(
+            *(store.upsert(Article(f"n{n}", WIRE), keys(WIRE)) for n in range(10))
+        )
+        assert [r.created for r in results] == [True] * 10
+        assert groups == [10]
+        assert await store.count() == 10
+    finally:
+        await store.close()
+
+
+async def test_sqlite_an_article_refused_in_a_group_leaves_the_others_stored(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Two ids forced onto one handle: the second is refused, in its own savepoint.
+    real = sqlite_store.handle_of
+    monkeypatch.setattr(
+        sqlite_store, "handle_of", lambda i: real("clash") if i in ("x", "y") else real(i)
+    )
+    store = SQLiteStore(tmp_path / "index.db", namespace="g", hot_bucket_cap=10)
+    try:
+        items = [(Article(i, WIRE), keys(WIRE), None) for i in ("a", "x", "y", "b")]
+        with pytest.raises(StoreError, match="hash to the same handle"):
+            await store.upsert_many(items)
+        assert [await store.get(i) is not None for i in ("a", "x", "y", "b")] == [
+            True, True, False, True
+        ]  # fmt: skip
+        assert await store.count() == 3
     finally:
         await store.close()
 
