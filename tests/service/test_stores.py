@@ -22,7 +22,7 @@ from detector.prepare import prepare, prepare_batch
 from service.matching import match, upsert
 from service.stores import Store, StoreError, StoreUnavailable, open_store
 from service.stores import sqlite as sqlite_store
-from service.stores.base import Stored, decode_record, encode_record
+from service.stores.base import Stored, decode_record, encode_record, handle_of
 from service.stores.redis import RedisStore, _postings_of, short_handle
 from service.stores.sqlite import SQLiteStore
 from tests.service.redis_servers import RedisCluster, RedisServer
@@ -436,7 +436,7 @@ async def test_sqlite_an_article_refused_in_a_group_leaves_the_others_stored(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Two ids forced onto one handle: the second is refused, in its own savepoint.
-    real = sqlite_store.handle_of
+    real = handle_of
     monkeypatch.setattr(
         sqlite_store, "handle_of", lambda i: real("clash") if i in ("x", "y") else real(i)
     )
