@@ -227,8 +227,8 @@ class SQLiteStore:
 
     async def _commit_queued(self) -> None:
         """Group commit: the upserts queued while the last commit ran go into the next
-        transaction together (up to ``_GROUP`` of them), each in a savepoint of its own
-        so that one refused article (a handle clash) leaves the others in. Each caller
+        transaction together (up to ``_GROUP`` of them); an article refused (a handle
+        clash, found before anything is written) leaves the others in. Each caller
         hears once the transaction holding its upsert is committed: one flush to disk for
         all of them, where an upsert alone pays one each."""
         while self._queued:
@@ -252,19 +252,14 @@ class SQLiteStore:
     def _write_group(
         self, items: list[_Item], db: sqlite3.Connection
     ) -> list[UpsertResult | StoreError]:
+        outcomes: list[UpsertResult | StoreError] = []
         with _transaction(db):
-            return [self._savepoint(db, item) for item in items]
-
-    def _savepoint(self, db: sqlite3.Connection, item: _Item) -> UpsertResult | StoreError:
-        db.execute("SAVEPOINT upsert")
-        try:
-            result = self._upsert(db, item)
-        except StoreError as error:
-            db.execute("ROLLBACK TO upsert")
-            db.execute("RELEASE upsert")
-            return error
-        db.execute("RELEASE upsert")
-        return result
+            for item in items:
+                try:
+                    outcomes.append(self._upsert(db, item))
+                except StoreError as error:  # raised before the upsert writes anything
+                    outcomes.append(error)
+        return outcomes
 
     def _upsert(self, db: sqlite3.Connection, item: _Item) -> UpsertResult:
         article, record, ends, unique, now = item

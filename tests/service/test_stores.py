@@ -435,7 +435,7 @@ async def test_sqlite_upserts_in_flight_together_share_one_commit(
 async def test_sqlite_an_article_refused_in_a_group_leaves_the_others_stored(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # Two ids forced onto one handle: the second is refused, in its own savepoint.
+    # Two ids forced onto one handle: the second is refused, the group goes on.
     real = handle_of
     monkeypatch.setattr(
         sqlite_store, "handle_of", lambda i: real("clash") if i in ("x", "y") else real(i)
