@@ -243,7 +243,7 @@ def render_markdown(result: dict[str, Any]) -> str:
             f"| {r['lookup_ms']['p50']} / {r['lookup_ms']['p99']} "
             f"| {r['match_ms']['p50']} / {r['match_ms']['p99']} |"
         )
-    out += ["", *result.get("notes", [])]
+    out += ["", *(f"- {note}" for note in result.get("notes", []))]
     return "\n".join(out).rstrip() + "\n"
 
 
