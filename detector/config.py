@@ -26,7 +26,10 @@ from detector.errors import InvalidConfig
 # articles made from them, no generated news article and no seed page: an OCR archive
 # indexed before keeps matching through its other units, a bump would orphan it all);
 # conjoining Hangul jamo composed into syllables (2026-12-02; only decomposed Korean
-# text changes, none of the 20,611 benchmark and seed texts).
+# text changes, none of the 20,611 benchmark and seed texts); short pieces with no body
+# paragraph after them joined to the unit before, and pieces shorter than a shingle left
+# out (2026-12-02; they change the units of 654 of 16,101 impresso passages and 45 of
+# 1,500 composed articles, none of 5,000 generated news articles or the seed pages).
 ALGORITHM_VERSION = 1
 
 

@@ -278,23 +278,48 @@ def units(
     all_cuts = np.searchsorted(folded.pos, offsets).tolist()
     # Body paragraphs shorter than a unit (one line each of an advertisement, a list)
     # wait to be packed with the body paragraphs that follow them.
+    # Short ones with no body paragraph after them (before furniture or at the end) join
+    # the unit just before them, when no furniture parts them: a unit of one stray OCR
+    # letter could never be aligned, yet would count as body.
     waiting: list[tuple[int, int]] = []
+    joinable = False
     for n, para in enumerate(paras):
         if para.boilerplate is not None:
-            out.extend(_pack(waiting, hashes, config))
-            waiting = []
+            _flush(out, waiting, joinable, hashes, config)
+            waiting, joinable = [], False
             continue
         cuts = all_cuts[bounds[n] : bounds[n + 1]]
         pieces = waiting + [(a, b) for a, b in pairwise(cuts) if b > a]
         if pieces and pieces[-1][1] - pieces[0][0] < config.unit_min_chars:
             waiting = pieces
             continue
-        waiting = []
+        waiting, joinable = [], True
         out.extend(_pack(pieces, hashes, config))
-    out.extend(_pack(waiting, hashes, config))
+    _flush(out, waiting, joinable, hashes, config)
+    # A piece too short to hold one shingle (a stray OCR letter between furniture) has
+    # no fingerprint and could never be aligned: it is not body.
+    out = [(a, b) for a, b in out if b - a >= config.shingle_size]
     if not out:
         return np.zeros((0, 2), dtype=np.int64)
     return np.array(out, dtype=np.int64)
+
+
+def _flush(
+    out: list[tuple[int, int]],
+    waiting: list[tuple[int, int]],
+    joinable: bool,
+    hashes: npt.NDArray[np.uint32],
+    config: DetectorConfig,
+) -> None:
+    """Add short pieces no body paragraph follows: to the unit before them when
+    ``joinable``, else as units of their own."""
+    if not waiting:
+        return
+    if joinable and out:
+        prev_start, _ = out.pop()
+        out.extend(_cut_long(prev_start, waiting[-1][1], hashes, config))
+        return
+    out.extend(_pack(waiting, hashes, config))
 
 
 def _pack(

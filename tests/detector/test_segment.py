@@ -474,6 +474,28 @@ def test_short_body_paragraphs_are_packed_into_units() -> None:
     assert prepared.indexable.all()
 
 
+BODY = (
+    "Le conseil de la ville vote le projet de loi pour la commune et le rapport du "
+    "ministre sur la guerre. Le président de la séance et le juge du tribunal à la gare."
+)
+
+
+def test_a_short_last_paragraph_joins_the_unit_before_it() -> None:
+    # Nothing follows the stray "l" to pack it with: alone it would be a unit no
+    # alignment can reach, and a text would not cover itself fully.
+    prepared = prepare(Article("a", BODY + "\nl"), DetectorConfig())
+    assert unit_texts(prepared)[-1].endswith("la gare.\nl")
+    assert prepared.body_chars == len(prepared.folded)
+
+
+def test_a_piece_too_short_for_a_shingle_is_not_body() -> None:
+    # After a heading, the stray letter has no unit to join.
+    text = BODY + "\n\nLa Russie intensifie ses frappes en Syrie\nl"
+    prepared = prepare(Article("a", text), DetectorConfig())
+    assert [p.boilerplate for p in prepared.paragraphs][-2:] == ["heading", None]
+    assert unit_texts(prepared)[-1].endswith("la gare")
+
+
 def test_the_first_line_of_an_advertisement_is_not_peeled_off() -> None:
     # "Expédition de" is short, but it breaks off: it goes on in the next line and is
     # the advertisement's own text, not page furniture above a wrapped column.
