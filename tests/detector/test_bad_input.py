@@ -7,7 +7,7 @@ import random
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given
 from hypothesis import strategies as st
 
 from detector import (
@@ -20,14 +20,9 @@ from detector import (
 )
 from detector.model import parse_published_at
 from detector.prepare import prepare
+from tests.properties import property_settings
 
-PROPERTY = settings(
-    max_examples=50,
-    deadline=None,
-    derandomize=True,
-    database=None,
-    suppress_health_check=[HealthCheck.too_slow],
-)
+PROPERTY = property_settings(50, [HealthCheck.too_slow])
 
 NEWS = (
     "Le vice-ministre russe de la Défense a annoncé mercredi que des navires de la "

@@ -13,15 +13,16 @@ import numpy as np
 import pytest
 import xxhash
 from datasketch import MinHash, MinHashLSH
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from detector import Article, DetectorConfig, InvalidConfig, RediteError
 from detector.fingerprint import EMPTY, band_keys, shingle_hashes, sign
 from detector.prepare import prepare_batch
 from detector.text import I64, U32, fold
+from tests.properties import property_settings
 
-PROPERTY = settings(max_examples=60, deadline=None, derandomize=True, database=None)
+PROPERTY = property_settings(60)
 
 seeds = st.integers(0, 2**32 - 1)
 texts = st.text(

@@ -6,13 +6,14 @@ import random
 from collections import Counter
 from itertools import combinations, pairwise, product
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given
 from hypothesis import strategies as st
 
 from detector import Article, ArticleReport, check_corpus
 from detector.align import _FULL_JOIN, _MIN_SHARED, self_paired, unit_pairs
 from detector.config import DetectorConfig
 from detector.prepare import Prepared, prepare_batch
+from tests.properties import property_settings
 
 WORDS = [
     *("le", "la", "les", "un", "une", "des", "de", "du", "et", "à", "en", "pour", "avec"),
@@ -23,7 +24,7 @@ WORDS = [
     *("incendie", "orage", "récolte", "chemin", "fer", "gare", "train"),
 ]
 
-SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = property_settings(40, [HealthCheck.too_slow])
 
 
 @st.composite

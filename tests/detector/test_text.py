@@ -5,12 +5,13 @@ from __future__ import annotations
 import unicodedata
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from detector.text import code_points, fold, widen
+from tests.properties import property_settings
 
-PROPERTY = settings(max_examples=60, deadline=None, derandomize=True, database=None)
+PROPERTY = property_settings(60)
 
 # Characters that exercise every branch of fold(): ligatures and other expansions,
 # fullwidth forms, astral letters and digits, emoji, combining marks, lone surrogates,

@@ -15,7 +15,7 @@ import pytest
 import requests
 import schemathesis
 from aiohttp import web
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck
 from openapi_spec_validator import validate
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -29,6 +29,7 @@ from service.app import create_app
 from service.openapi import openapi
 from service.page import PAGE
 from service.settings import Settings
+from tests.properties import property_settings
 
 T = TypeVar("T")
 CHECKS = [
@@ -125,11 +126,7 @@ secured_schema = schemathesis.pytest.from_fixture("secured_api_schema")
 
 
 @schema.parametrize()
-@settings(
-    max_examples=25,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
-)
+@property_settings(25, [HealthCheck.too_slow, HealthCheck.filter_too_much])
 def test_the_service_keeps_to_its_document(
     case: schemathesis.Case[Any],
 ) -> None:
@@ -137,11 +134,7 @@ def test_the_service_keeps_to_its_document(
 
 
 @secured_schema.parametrize()
-@settings(
-    max_examples=10,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
-)
+@property_settings(10, [HealthCheck.too_slow, HealthCheck.filter_too_much])
 def test_without_the_token_writes_get_the_documented_401(
     case: schemathesis.Case[Any],
 ) -> None:
