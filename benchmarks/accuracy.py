@@ -11,7 +11,6 @@ it and scores them alike (benchmarks.score), then runs the impresso evaluation
 from __future__ import annotations
 
 import argparse
-import json
 import shlex
 import sys
 import time
@@ -26,7 +25,7 @@ from benchmarks import impresso
 from benchmarks.corpus import DEFAULT_OUT, Corpus, CorpusParams, generate, write_corpus
 from benchmarks.data import REPO_ROOT, impresso_path, missing_reason
 from benchmarks.detectors import DETECTORS, LABELS, Detector
-from benchmarks.machine import machine
+from benchmarks.machine import machine, write_result
 from benchmarks.score import score
 
 DEFAULT_RESULT = REPO_ROOT / "benchmarks" / "results" / "accuracy.json"
@@ -214,8 +213,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     shown = sys.argv[1:] if argv is None else list(argv)
     command = shlex.join(["python", "-m", "benchmarks.accuracy", *shown])
     result = measure(args, command)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    write_result(result, args.out)
     _log(f"wrote {args.out}")
     return 0
 

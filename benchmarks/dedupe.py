@@ -42,7 +42,7 @@ import psutil
 
 from benchmarks.accuracy import run_composed, run_impresso
 from benchmarks.corpus import CorpusParams, generate
-from benchmarks.machine import git_commit, machine
+from benchmarks.machine import git_commit, machine, write_result
 from benchmarks.scale import ScaleParams, write
 from detector.model import (
     Article,
@@ -395,11 +395,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.datasketch_size not in args.sizes:
         parser.error("--datasketch-size must be one of --sizes")
     result = measure(args)
-    text = json.dumps(result, indent=1)
-    if args.out:
-        args.out.write_text(text + "\n", encoding="utf-8")
-    else:
-        print(text)
+    write_result(result, args.out)
     return 0
 
 

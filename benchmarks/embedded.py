@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import sqlite3
 import statistics
 import sys
@@ -36,7 +35,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from benchmarks.machine import git_commit, machine
+from benchmarks.machine import git_commit, machine, write_result
 from benchmarks.scale import ScaleParams, articles
 from detector.config import DetectorConfig
 from detector.matcher import index_keys
@@ -265,12 +264,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error("--articles, --single, --batch and --checkpoints must be at least 1")
     args.single = min(args.single, args.articles)
     result = run(args)
-    text = json.dumps(result, indent=1)
-    if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(text + "\n", encoding="utf-8")
-    else:
-        print(text)
+    write_result(result, args.out)
     return 0
 
 

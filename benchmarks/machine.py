@@ -1,8 +1,10 @@
-"""What a benchmark ran on: machine, Python, package versions, git commit."""
+"""What a benchmark ran on (machine, Python, package versions, git commit), and where its
+result goes."""
 
 from __future__ import annotations
 
 import importlib.metadata
+import json
 import os
 import platform
 import shlex
@@ -29,6 +31,16 @@ def header(benchmark: str, argv: Sequence[str] | None) -> dict[str, Any]:
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": machine(),
     }
+
+
+def write_result(result: dict[str, Any], out: Path | None) -> None:
+    """The result JSON into ``out`` (its folder made), or on stdout without one."""
+    text = json.dumps(result, ensure_ascii=False, indent=1) + "\n"
+    if out is None:
+        sys.stdout.write(text)
+        return
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text, encoding="utf-8")
 
 
 def machine() -> dict[str, object]:

@@ -26,7 +26,6 @@ written: the passages are evaluation data that must not be copied.
 from __future__ import annotations
 
 import argparse
-import json
 import re
 import sys
 import time
@@ -41,7 +40,7 @@ import numpy as np
 
 from benchmarks.data import REPO_ROOT, passim_pairs
 from benchmarks.impresso import impresso_articles, load, related_rows
-from benchmarks.machine import header
+from benchmarks.machine import header, write_result
 from detector import DetectorConfig, check_corpus
 from detector.config import PRESETS
 from detector.explain import explain
@@ -152,13 +151,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(figures["skipped"], file=sys.stderr)
         return 0
     result = {**header("misses", argv), "preset": args.preset, **figures}
-    text = json.dumps(result, indent=1) + "\n"
-    if args.out is None:
-        print(text, end="")
-        return 0
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(text, encoding="utf-8")
-    _log(f"wrote {args.out}")
+    write_result(result, args.out)
+    if args.out is not None:
+        _log(f"wrote {args.out}")
     return 0
 
 

@@ -49,7 +49,7 @@ from datasketch import MinHash, MinHashLSH
 
 from benchmarks.corpus import CorpusParams, generate
 from benchmarks.edits import LIGHT, edit_text
-from benchmarks.machine import git_commit, machine
+from benchmarks.machine import git_commit, machine, write_result
 from benchmarks.speed import synthetic_articles
 from detector import check_corpus
 from detector.config import DetectorConfig
@@ -575,10 +575,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.checkpoints, args.bulk_paragraphs = [20_000], 4_000
         args.datasketch_articles, args.consistency, args.queries = 500, 200, 200
     result = asyncio.run(run(args))
-    text = json.dumps(result, indent=1)
-    if args.out:
-        args.out.write_text(text + "\n", encoding="utf-8")
-    print(text)
+    write_result(result, args.out)
     return 0
 
 

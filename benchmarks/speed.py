@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import importlib
 import importlib.metadata
-import json
 import os
 import random
 import statistics
@@ -39,7 +38,7 @@ import xxhash
 from datasketch import MinHash
 
 from benchmarks.data import IMPRESSO_ENV, impresso_path, load_passages
-from benchmarks.machine import machine
+from benchmarks.machine import machine, write_result
 from detector.config import DetectorConfig
 from detector.fingerprint import band_keys, shingle_hashes, sign
 from detector.model import Article
@@ -709,8 +708,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     arguments = list(sys.argv[1:] if argv is None else argv)
     args = parse_args(arguments)
     result = measure(args, arguments)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    write_result(result, args.out)
     print(render_markdown(result))
     return 0
 

@@ -21,7 +21,7 @@ from typing import Any
 from benchmarks import impresso
 from benchmarks.corpus import CorpusParams, generate
 from benchmarks.data import REPO_ROOT
-from benchmarks.machine import header
+from benchmarks.machine import header, write_result
 from benchmarks.score import score
 from detector import Article, ArticleReport, DetectorConfig, check_corpus
 from detector.config import PRESETS
@@ -148,8 +148,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         **header("sweep", argv),
         "variants": run(names, args.skip_impresso, args.data),
     }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
+    write_result(result, args.out)
     _log(f"wrote {args.out}")
     return 0
 
