@@ -35,6 +35,7 @@ is verified against the record's text, so no reader reports what is not there.
 from __future__ import annotations
 
 import asyncio
+import inspect
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -76,6 +77,11 @@ every group of a tag (Redis Cluster runs a script only on keys of one slot)."""
 
 MAX_ENTRIES = 4096
 """Postings per script call: bounds how long one call holds Redis (a few ms)."""
+
+MAX_CALLS = 64
+"""Redis calls in flight at once from one store; the rest wait their turn. redis-py's
+pools (100 connections a client, or a cluster node) refuse a call past that with "Too many
+connections" instead of waiting, which would turn a burst of requests into 503s."""
 
 _FIELD_BYTES = 3
 _HANDLE_BYTES = 4
@@ -276,6 +282,10 @@ class RedisStore:
         self._keys_of = keys_of
         self._clock = clock
         self._shas: dict[str, str] = {}
+        self._slots = asyncio.Semaphore(MAX_CALLS)
+        self._loading = asyncio.Lock()
+        self._setting_up = asyncio.Lock()
+        self._initialised = False
 
     # Keys -------------------------------------------------------------------------
 
@@ -530,16 +540,33 @@ class RedisStore:
         _raise_first(tail, self.url)
         return list(tail)
 
+    async def _initialise(self) -> None:
+        # redis-py sets a cluster client up on its first commands; several first commands
+        # at once set it up together and close each other's connections ("'NoneType'
+        # object has no attribute 'writelines'"). One does it, the others wait.
+        async with self._setting_up:
+            if not self._initialised:
+                await self._client.initialize()
+                self._initialised = True
+
     async def _sha(self, script: str) -> str:
-        if script not in self._shas:
-            self._shas[script] = str(await self._call(self._client.script_load(script)))
-        return self._shas[script]
+        # One load for the calls that all need it at once (the first burst of requests).
+        async with self._loading:
+            if script not in self._shas:
+                self._shas[script] = str(await self._call(self._client.script_load(script)))
+            return self._shas[script]
 
     async def _call(self, awaitable: Any) -> Any:
         try:
-            return await awaitable
+            if self._cluster and not self._initialised:
+                await self._initialise()
+            async with self._slots:
+                return await awaitable
         except (RedisError, OSError) as error:
             raise StoreUnavailable(f"Redis at {self.url}: {error}") from error
+        finally:
+            if inspect.iscoroutine(awaitable):  # cancelled while waiting for a slot
+                awaitable.close()
 
 
 def _postings_of(

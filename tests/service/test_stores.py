@@ -179,6 +179,19 @@ async def test_upsert_many_is_upsert_of_each_in_order(store: Store) -> None:
     assert await store.upsert_many([]) == []
 
 
+async def test_many_calls_at_once_wait_for_a_connection_instead_of_failing(
+    store: Store,
+) -> None:
+    # More concurrent requests than the client has connections (redis-py's pools raise
+    # "Too many connections" past 100): each waits its turn and succeeds.
+    articles = [Article(f"a{n}", WIRE) for n in range(250)]
+    results = await asyncio.gather(*(store.upsert(a, keys(WIRE)) for a in articles))
+    assert all(r.created for r in results)
+    looked = await asyncio.gather(*(store.lookup(keys(WIRE)) for _ in range(250)))
+    assert all(set(found) == set(keys(WIRE)) for found in looked)
+    assert await store.count() == 250
+
+
 async def test_delete_removes_the_article_and_its_postings(store: Store) -> None:
     await store.upsert(Article("a", WIRE), keys(WIRE))
     await store.upsert(Article("b", OTHER), keys(OTHER))
