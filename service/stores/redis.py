@@ -550,6 +550,8 @@ class RedisStore:
                 self._initialised = True
 
     async def _sha(self, script: str) -> str:
+        if script in self._shas:
+            return self._shas[script]
         # One load for the calls that all need it at once (the first burst of requests).
         async with self._loading:
             if script not in self._shas:
