@@ -372,6 +372,14 @@ class _Shards:
         self.shared = self._shared_keys(number)
         """The partition's keys that are in a shared bucket, sorted: the others are in
         no shard, and a search in this small array skips them (most keys) quickly."""
+        self.shard_of = (self.shared >> self.shift).astype(np.int64)
+        self.bucket = np.zeros(self.shared.shape[0], dtype=np.int64)
+        """Each shared key's bucket in its shard: found once for the partition, where
+        every chunk would search the shard's keys again for the same keys."""
+        bounds = np.searchsorted(self.shard_of, np.arange(plan.shards + 1))
+        for shard in np.flatnonzero(np.diff(bounds)).tolist():
+            low, high = int(bounds[shard]), int(bounds[shard + 1])
+            self.bucket[low:high] = np.searchsorted(self.get(shard)[0], self.shared[low:high])
 
     def _shared_keys(self, number: int) -> U64:
         bounds = [number * self.plan.partition_size, (number + 1) * self.plan.partition_size]
@@ -404,14 +412,14 @@ class _Shards:
             return sizes, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.uint32)
         order = np.argsort(keys)  # sorted needles search 5x faster
         needles = keys[order]
-        at = np.minimum(np.searchsorted(self.shared, needles), self.shared.shape[0] - 1)
-        order = order[self.shared[at] == needles]
-        shard_of = (keys[order] >> self.shift).astype(np.int64)
-        bounds = np.searchsorted(shard_of, np.arange(self.plan.shards + 1))
+        spot = np.minimum(np.searchsorted(self.shared, needles), self.shared.shape[0] - 1)
+        found = self.shared[spot] == needles
+        order, spot = order[found], spot[found]
+        bounds = np.searchsorted(self.shard_of[spot], np.arange(self.plan.shards + 1))
         for shard in np.flatnonzero(np.diff(bounds)).tolist():
             where = order[bounds[shard] : bounds[shard + 1]]
-            bucket_keys, bucket_starts, shard_ords = self.get(shard)
-            bucket = np.searchsorted(bucket_keys, keys[where])  # each key has a bucket here
+            _, bucket_starts, shard_ords = self.get(shard)
+            bucket = self.bucket[spot[bounds[shard] : bounds[shard + 1]]]
             low = np.asarray(bucket_starts[bucket])
             high = np.asarray(bucket_starts[bucket + 1])
             sizes[where] = high - low
