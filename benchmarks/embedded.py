@@ -97,26 +97,13 @@ def _quantiles(seconds: list[float]) -> dict[str, float]:
     }
 
 
-async def one_at_a_time(folder: Path, prepared: Sequence[Prepared], config: DetectorConfig) -> Any:
-    path = folder / "single.db"
-    store = open_store(f"sqlite:///{path}", config)
-    try:
-        started = time.perf_counter()
-        for p in prepared:
-            await store.upsert(*_item(p))
-        seconds = time.perf_counter() - started
-    finally:
-        await store.close()
-    return {"articles": len(prepared), "seconds": round(seconds, 2),
-            "articles_per_s": round(len(prepared) / seconds, 1)}  # fmt: skip
-
-
-async def in_flight(
+async def loaded(
     folder: Path, prepared: Sequence[Prepared], config: DetectorConfig, *, window: int
 ) -> Any:
-    """``window`` upserts in flight at once, as concurrent POSTs or the bulk endpoint
-    send them: the store commits those that wait together."""
-    path = folder / "in_flight.db"
+    """``window`` upserts in flight at once into a fresh file: 1 is one client of
+    ``redite serve`` (each upsert committed before the next); more is concurrent POSTs or
+    the bulk endpoint, whose waiting upserts the store commits together."""
+    path = folder / f"window-{window}.db"
     store = open_store(f"sqlite:///{path}", config)
     gate = asyncio.Semaphore(window)
 
@@ -179,10 +166,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     checkpoints = sorted({args.articles * (i + 1) // steps for i in range(steps)})
     with tempfile.TemporaryDirectory(prefix="redite-embedded-", dir=args.dir) as tmp:
         _log(f"one upsert at a time: {args.single:,} articles")
-        single = asyncio.run(one_at_a_time(Path(tmp), prepared[: args.single], config))
+        single = asyncio.run(loaded(Path(tmp), prepared[: args.single], config, window=1))
         _log(f"  {single}")
         _log(f"{WINDOW} upserts in flight: {args.single:,} articles")
-        flight = asyncio.run(in_flight(Path(tmp), prepared[: args.single], config, window=WINDOW))
+        flight = asyncio.run(loaded(Path(tmp), prepared[: args.single], config, window=WINDOW))
         _log(f"  {flight}")
         _log(f"upsert_many, {args.batch} a transaction: {args.articles:,} articles")
         rows = asyncio.run(
