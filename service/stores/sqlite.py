@@ -150,6 +150,8 @@ class SQLiteStore:
             db.close()
             self._db = None
 
+        if self._committer is not None:  # the upserts still queued are committed first
+            await asyncio.gather(self._committer, return_exceptions=True)
         if self._db is not None:
             await self._run(close)
         self._executor.shutdown(wait=True)

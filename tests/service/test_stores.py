@@ -445,6 +445,22 @@ async def test_sqlite_upserts_in_flight_together_share_one_commit(
         await store.close()
 
 
+async def test_sqlite_close_commits_the_upserts_still_queued(tmp_path: Path) -> None:
+    store = SQLiteStore(tmp_path / "index.db", namespace="g", hot_bucket_cap=10)
+    await store.ping()  # the file is open: close has a connection to close
+    pending = [
+        asyncio.ensure_future(store.upsert(Article(f"n{n}", WIRE), keys(WIRE))) for n in range(300)
+    ]
+    await asyncio.sleep(0)  # queued: more than one group's worth
+    await store.close()
+    assert all(r.created for r in await asyncio.gather(*pending))
+    reopened = SQLiteStore(tmp_path / "index.db", namespace="g", hot_bucket_cap=10)
+    try:
+        assert await reopened.count() == 300
+    finally:
+        await reopened.close()
+
+
 async def test_sqlite_an_article_refused_in_a_group_leaves_the_others_stored(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
