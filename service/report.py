@@ -158,7 +158,7 @@ def _repeats_lines(text: str, repeats: InternalRepeats) -> Iterator[str]:
     count = len(repeats.spans)
     yield (
         f"  Internal repetition: {_percent(repeats.fraction)} of the text repeats earlier "
-        f"text ({count} {_plural(count, 'passage')})"
+        f"text ({counted(count, 'passage')})"
     )
     for span in repeats.spans[:MAX_SHOWN]:
         yield f"    {_span(span.repeat)} repeats {_span(span.first)}: {quote(text, span.repeat)}"
@@ -202,7 +202,7 @@ def _summary(reports: Sequence[ArticleReport]) -> str:
     matched = sum(1 for r in reports if r.matches)
     repeated = sum(1 for r in reports if r.internal_repeats.spans)
     return (
-        f"{count:,} {_plural(count, 'article')} checked: {matched:,} with matches, "
+        f"{counted(count, 'article')} checked: {matched:,} with matches, "
         f"{repeated:,} with internal repetition."
     )
 
@@ -219,8 +219,14 @@ def _percent(fraction: float) -> str:
     return f"{fraction * 100:.1f}%"
 
 
-def _plural(count: int, word: str) -> str:
-    return word if count == 1 else word + "s"
+def counted(count: int, word: str) -> str:
+    """``count`` and ``word``, plural unless the count is one.
+
+    >>> counted(1, "article"), counted(1200, "copy")
+    ('1 article', '1,200 copies')
+    """
+    plural = word[:-1] + "ies" if word.endswith("y") else word + "s"
+    return f"{count:,} {word if count == 1 else plural}"
 
 
 def _name(text: str, limit: int = 80) -> str:

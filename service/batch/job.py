@@ -39,6 +39,7 @@ from service.batch import steps
 from service.batch.executors import Executor, JobError, Step, Task
 from service.batch.inputs import Fields, ReadStats, check_inputs, read_articles
 from service.batch.steps import Plan, dumps, lines_of, write_atomically
+from service.report import counted
 
 STATE_VERSION = 2
 """Bumped when the work directory's files change, so that --resume refuses an old one."""
@@ -513,7 +514,7 @@ def print_summary(summary: Summary, out: str, stream: TextIO | None = None) -> N
     n = max(summary.articles, 1)
     pairs = _kinds(summary.pairs)
     lines = [
-        f"redite dedupe: {summary.articles:,} articles"
+        f"redite dedupe: {counted(summary.articles, 'article')}"
         + (f" ({summary.invalid:,} invalid records skipped)" if summary.invalid else "")
         + (f" ({summary.duplicate_ids:,} duplicate ids skipped)" if summary.duplicate_ids else ""),
         f"  related pairs:     {pairs}",
@@ -522,11 +523,12 @@ def print_summary(summary: Summary, out: str, stream: TextIO | None = None) -> N
             if summary.archive_pairs
             else []
         ),
-        f"  clusters:          {summary.clusters:,} holding {summary.clustered:,} articles; "
-        f"{summary.copies:,} copies ({summary.copies / n:.1%} of the corpus)",
-        f"  internal repeats:  {summary.repeats:,} articles ({summary.repeats / n:.1%})",
+        f"  clusters:          {summary.clusters:,} holding "
+        f"{counted(summary.clustered, 'article')}; "
+        f"{counted(summary.copies, 'copy')} ({summary.copies / n:.1%} of the corpus)",
+        f"  internal repeats:  {counted(summary.repeats, 'article')} ({summary.repeats / n:.1%})",
         f"  hot buckets:       {summary.hot_buckets:,} (over the cap, not expanded)",
-        f"  deduped corpus:    {summary.deduped:,} articles",
+        f"  deduped corpus:    {counted(summary.deduped, 'article')}",
         f"  time:              {sum(summary.seconds.values()):,.1f} s ("
         + ", ".join(f"{step} {seconds:,.1f}" for step, seconds in summary.seconds.items())
         + ")",

@@ -99,10 +99,17 @@ class SQLiteStore:
         self._db: sqlite3.Connection | None = None
         self._queued: list[tuple[_Item, asyncio.Future[UpsertResult]]] = []
         self._committer: asyncio.Task[None] | None = None
+        self._closing = False
 
     async def _run(self, work: Callable[[sqlite3.Connection], T]) -> T:
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, self._call, work)
+        try:
+            return await loop.run_in_executor(self._executor, self._call, work)
+        except RuntimeError as error:  # the executor is shut down: the store was closed
+            raise self._closed() from error
+
+    def _closed(self) -> StoreUnavailable:
+        return StoreUnavailable(f"SQLite index {self.path}: the store is closed")
 
     def _call(self, work: Callable[[sqlite3.Connection], T]) -> T:
         try:
@@ -150,6 +157,7 @@ class SQLiteStore:
             db.close()
             self._db = None
 
+        self._closing = True  # upserts from now on are refused
         if self._committer is not None:  # the upserts still queued are committed first
             await asyncio.gather(self._committer, return_exceptions=True)
         if self._db is not None:
@@ -211,6 +219,8 @@ class SQLiteStore:
     ) -> UpsertResult:
         """Queue the upsert for the next commit and wait for that commit (see
         :meth:`_commit_queued`)."""
+        if self._closing:
+            raise self._closed()
         now = self._clock()
         stored = Stored(article, datetime.fromtimestamp(now, UTC), segments)
         ends = expiry(stored, self.retention)

@@ -461,6 +461,16 @@ async def test_sqlite_close_commits_the_upserts_still_queued(tmp_path: Path) -> 
         await reopened.close()
 
 
+async def test_a_closed_sqlite_store_refuses_calls_with_a_clear_error(tmp_path: Path) -> None:
+    store = SQLiteStore(tmp_path / "index.db", namespace="g", hot_bucket_cap=10)
+    await store.upsert(Article("a", WIRE), keys(WIRE))
+    await store.close()
+    with pytest.raises(StoreUnavailable, match="the store is closed"):
+        await store.upsert(Article("b", WIRE), keys(WIRE))
+    with pytest.raises(StoreUnavailable, match="the store is closed"):
+        await store.lookup(keys(WIRE))
+
+
 async def test_sqlite_an_article_refused_in_a_group_leaves_the_others_stored(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -39,7 +39,7 @@ def test_a_run_prints_a_one_screen_summary(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "2 articles" in result.output
     assert "1 duplicate" in result.output
-    assert "1 copies" in result.output
+    assert "1 copy (50.0% of the corpus)" in result.output
     assert "%|" not in result.output  # no progress bars when quiet
     pair = json.loads((tmp_path / "out" / "pairs.jsonl").read_text())
     assert (pair["a"], pair["b"], pair["kind"]) == ("a", "b", "duplicate")
