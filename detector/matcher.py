@@ -176,7 +176,7 @@ def match_article(
     ids = candidates(query, hits, config, common)
     fetched = index.fetch(ids)
     found = [fetched[i] for i in ids if i in fetched]
-    others = prepare_batch(found, config)
+    others = prepare_batch(found, config, signed=False)  # signed if they match
     first = matches(query, others, config, common)
     if not first:
         return first

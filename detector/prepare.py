@@ -32,10 +32,29 @@ class Prepared:
     hashes: U32
     paragraphs: tuple[Paragraph, ...]
     units: I64
-    signatures: U32
-    keys: U64
     indexable: Bools
     """Units long enough to be looked up and indexed by their band keys."""
+    config: DetectorConfig
+    signed: tuple[U32, U64] | None = None
+    """The units' signatures and band keys when the batch computed them; else they
+    are computed on first use (see ``prepare_batch``'s ``signed``)."""
+
+    @cached_property
+    def signatures(self) -> U32:
+        """The units' MinHash signatures, one row per unit."""
+        if self.signed is not None:
+            return self.signed[0]
+        k = self.config.shingle_size
+        idx, owner = _ranges(self.units[:, 0], self.units[:, 1] - k + 1)
+        offsets = np.concatenate(([0], np.cumsum(np.bincount(owner, minlength=len(self.units)))))
+        return sign(self.hashes[idx], offsets, self.config.num_perm, self.config.seed)
+
+    @cached_property
+    def keys(self) -> U64:
+        """The units' LSH band keys, one row per unit."""
+        if self.signed is not None:
+            return self.signed[1]
+        return band_keys(self.signatures, *self.config.bands_rows())
 
     @cached_property
     def body_mask(self) -> Bools:
@@ -100,6 +119,8 @@ def prepare_batch(
     articles: Sequence[Article],
     config: DetectorConfig,
     segments: Sequence[Segments | None] | None = None,
+    *,
+    signed: bool = True,
 ) -> list[Prepared]:
     """Fold, segment, shingle, sign and band many articles in one vectorised pass.
 
@@ -108,6 +129,9 @@ def prepare_batch(
     is the part done in Python, so the batch job and the stores keep them instead of
     segmenting an article twice. Units that end past the folded text are not the
     article's: it is segmented again.
+
+    ``signed=False`` leaves out the signatures and band keys, for articles that are
+    only verified (candidates): an article's are then computed if it is asked for them.
 
     >>> p = prepare(Article("a", "Une phrase assez longue pour former une unité entière."),
     ...             DetectorConfig())
@@ -138,12 +162,12 @@ def prepare_batch(
         if per_article
         else np.zeros((0, 2), dtype=np.int64)
     )
-    idx, owner = _ranges(all_units[:, 0], all_units[:, 1] - k + 1)
-    group_sizes = np.bincount(owner, minlength=all_units.shape[0])
-    group_offsets = np.concatenate(([0], np.cumsum(group_sizes)))
-    signatures = sign(all_hashes[idx], group_offsets, config.num_perm, config.seed)
-    bands, rows = config.bands_rows()
-    keys = band_keys(signatures, bands, rows)
+    if signed:
+        idx, owner = _ranges(all_units[:, 0], all_units[:, 1] - k + 1)
+        group_sizes = np.bincount(owner, minlength=all_units.shape[0])
+        group_offsets = np.concatenate(([0], np.cumsum(group_sizes)))
+        signatures = sign(all_hashes[idx], group_offsets, config.num_perm, config.seed)
+        keys = band_keys(signatures, *config.bands_rows())
     indexable = (all_units[:, 1] - all_units[:, 0]) >= config.unit_min_chars
 
     prepared = []
@@ -159,9 +183,9 @@ def prepare_batch(
                 hashes=hashes,
                 paragraphs=paras,
                 units=unit_ranges,
-                signatures=signatures[lo:hi],
-                keys=keys[lo:hi],
                 indexable=indexable[lo:hi],
+                config=config,
+                signed=(signatures[lo:hi], keys[lo:hi]) if signed else None,
             )
         )
     return prepared

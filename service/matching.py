@@ -76,7 +76,8 @@ async def _match_prepared(
     fetched = await store.fetch(wanted) if wanted else []
     stored = [s for s in fetched if s.article.id != query.article.id]
     found = [s.article for s in stored]
-    others = prepare_batch(found, config, [s.segments for s in stored])
+    # Only verified: a match's band keys are computed when they are looked up below.
+    others = prepare_batch(found, config, [s.segments for s in stored], signed=False)
     first = matches(query, others, config, common)
     ids = {m.id for m in first}
     matched = tuple(a for a in found if a.id in ids)

@@ -544,7 +544,7 @@ class _Prepared:
 
     def load(self, ordinals: Sequence[int]) -> None:
         missing = [o for o in ordinals if o not in self._kept]
-        self._kept.update(_prepare_ordinals(self.plan, missing))
+        self._kept.update(_prepare_ordinals(self.plan, missing, signed=False))
         for ordinal in ordinals:
             self._kept.move_to_end(ordinal)
         while len(self._kept) > max(self.KEEP, len(ordinals)):
@@ -581,9 +581,12 @@ def _verified(
     }
 
 
-def _prepare_ordinals(plan: Plan, ordinals: Sequence[int]) -> dict[int, Prepared]:
+def _prepare_ordinals(
+    plan: Plan, ordinals: Sequence[int], *, signed: bool = True
+) -> dict[int, Prepared]:
     """The articles of ``ordinals`` prepared, read from their partitions with the
-    segmentation the fingerprint step kept, in batches."""
+    segmentation the fingerprint step kept, in batches; ``signed=False`` for articles
+    that are only verified (see :func:`detector.prepare.prepare_batch`)."""
     order: list[int] = []
     articles: list[Article] = []
     segments: list[Segments] = []
@@ -595,7 +598,10 @@ def _prepare_ordinals(plan: Plan, ordinals: Sequence[int]) -> dict[int, Prepared
     prepared: dict[int, Prepared] = {}
     for start in range(0, len(articles), BATCH):
         batch = prepare_batch(
-            articles[start : start + BATCH], plan.config, segments[start : start + BATCH]
+            articles[start : start + BATCH],
+            plan.config,
+            segments[start : start + BATCH],
+            signed=signed,
         )
         prepared.update(zip(order[start : start + BATCH], batch, strict=True))
     return prepared

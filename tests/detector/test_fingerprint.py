@@ -322,6 +322,26 @@ def test_prepared_unit_signatures_equal_datasketch() -> None:
         np.testing.assert_array_equal(prepared.keys, band_keys(prepared.signatures, bands, rows))
 
 
+def test_articles_prepared_unsigned_sign_themselves_with_the_same_values() -> None:
+    # Candidates are prepared without signatures; a match's band keys are computed when
+    # asked for, and must be those its batch would have given.
+    articles = [
+        Article("a", NEWS),
+        Article("b", "Titre court\n\n" + NEWS.upper() + "\n\nUne autre phrase, sans rapport."),
+        Article("c", ""),
+        Article("d", "x"),
+    ]
+    for config in (DetectorConfig(), DetectorConfig.preset("ocr")):
+        signed = prepare_batch(articles, config)
+        unsigned = prepare_batch(articles, config, signed=False)
+        for one, other in zip(signed, unsigned, strict=True):
+            assert other.signed is None
+            np.testing.assert_array_equal(other.units, one.units)
+            np.testing.assert_array_equal(other.signatures, one.signatures)
+            np.testing.assert_array_equal(other.keys, one.keys)
+            assert other.signatures.shape == (one.units.shape[0], config.num_perm)
+
+
 def test_presets_name_whole_configurations() -> None:
     assert DetectorConfig.preset("news") == DetectorConfig()
     ocr = DetectorConfig.preset("ocr")
