@@ -40,21 +40,18 @@ class Prepared:
     are computed on first use (see ``prepare_batch``'s ``signed``)."""
 
     @cached_property
+    def _signed(self) -> tuple[U32, U64]:
+        return self.signed or _signatures_and_keys(self.hashes, self.units, self.config)
+
+    @property
     def signatures(self) -> U32:
         """The units' MinHash signatures, one row per unit."""
-        if self.signed is not None:
-            return self.signed[0]
-        k = self.config.shingle_size
-        idx, owner = _ranges(self.units[:, 0], self.units[:, 1] - k + 1)
-        offsets = np.concatenate(([0], np.cumsum(np.bincount(owner, minlength=len(self.units)))))
-        return sign(self.hashes[idx], offsets, self.config.num_perm, self.config.seed)
+        return self._signed[0]
 
-    @cached_property
+    @property
     def keys(self) -> U64:
         """The units' LSH band keys, one row per unit."""
-        if self.signed is not None:
-            return self.signed[1]
-        return band_keys(self.signatures, *self.config.bands_rows())
+        return self._signed[1]
 
     @cached_property
     def body_mask(self) -> Bools:
@@ -104,6 +101,14 @@ def _ranges(starts: I64, ends: I64) -> tuple[I64, I64]:
     firsts = np.cumsum(lengths) - lengths
     idx = np.arange(owner.shape[0], dtype=np.int64) - firsts[owner] + starts[owner]
     return idx, owner
+
+
+def _signatures_and_keys(hashes: U32, units: I64, config: DetectorConfig) -> tuple[U32, U64]:
+    """The signatures and band keys of ``units``, ranges of the shingles ``hashes``."""
+    idx, owner = _ranges(units[:, 0], units[:, 1] - config.shingle_size + 1)
+    offsets = np.concatenate(([0], np.cumsum(np.bincount(owner, minlength=units.shape[0]))))
+    signatures = sign(hashes[idx], offsets, config.num_perm, config.seed)
+    return signatures, band_keys(signatures, *config.bands_rows())
 
 
 def prepare(article: Article, config: DetectorConfig) -> Prepared:
@@ -163,11 +168,7 @@ def prepare_batch(
         else np.zeros((0, 2), dtype=np.int64)
     )
     if signed:
-        idx, owner = _ranges(all_units[:, 0], all_units[:, 1] - k + 1)
-        group_sizes = np.bincount(owner, minlength=all_units.shape[0])
-        group_offsets = np.concatenate(([0], np.cumsum(group_sizes)))
-        signatures = sign(all_hashes[idx], group_offsets, config.num_perm, config.seed)
-        keys = band_keys(signatures, *config.bands_rows())
+        signatures, keys = _signatures_and_keys(all_hashes, all_units, config)
     indexable = (all_units[:, 1] - all_units[:, 0]) >= config.unit_min_chars
 
     prepared = []

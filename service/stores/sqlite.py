@@ -105,8 +105,10 @@ class SQLiteStore:
         loop = asyncio.get_running_loop()
         try:
             return await loop.run_in_executor(self._executor, self._call, work)
-        except RuntimeError as error:  # the executor is shut down: the store was closed
-            raise self._closed() from error
+        except RuntimeError as error:
+            if self._closing:  # the executor is shut down
+                raise self._closed() from error
+            raise
 
     def _closed(self) -> StoreUnavailable:
         return StoreUnavailable(f"SQLite index {self.path}: the store is closed")
