@@ -94,15 +94,15 @@ _HANDLE_MASK = (1 << 8 * _HANDLE_BYTES) - 1
 # a 3-byte field (the low 24 bits of a band key), then the 4-byte handle. A group is a
 # string of 7-byte postings (field, handle); ``string.find`` scans it in C, and a hit
 # that does not start a posting (a match across two postings) is skipped.
-_SCAN = """
-local function group(cache, k)
-  local value = cache[k]
-  if value == nil then
-    value = redis.call('GET', KEYS[k]) or ''
-    cache[k] = value
-  end
-  return value
-end
+#
+# ARGV[1]: the most postings a bucket keeps; ARGV[2]: postings to add; ARGV[3]: postings
+# to remove. The groups are read with one MGET, edited in Lua, and those edited written
+# with one MSET (and one DEL for those left empty), a thousand keys a command: an
+# article touches hundreds of groups, and a command from a script costs Redis more than
+# the key it reads or writes. With a GET and a SET a group, 3,000 articles written 32 at
+# a time went in at 0.75 times the rate (median of 4 rounds, both in each round).
+# Returns how many additions were refused because their bucket was full (hot).
+_EDIT = """
 local function each(value, needle, visit)  -- every posting that starts with needle
   local at = string.find(value, needle, 1, true)
   while at do
@@ -118,15 +118,12 @@ end
 local function key_index(packed, i)
   return string.byte(packed, i) * 256 + string.byte(packed, i + 1) + 1
 end
-"""
-
-# ARGV[1]: the most postings a bucket keeps; ARGV[2]: postings to add; ARGV[3]: postings
-# to remove. Each group is read once, edited in Lua and written once. Returns how many
-# additions were refused because their bucket was full (hot).
-_EDIT = (
-    _SCAN
-    + """
 local cap, cache, edited, order, refused = tonumber(ARGV[1]), {}, {}, {}, 0
+for first = 1, #KEYS, 1000 do
+  local last = math.min(first + 999, #KEYS)
+  local values = redis.call('MGET', unpack(KEYS, first, last))
+  for k = first, last do cache[k] = values[k - first + 1] or '' end
+end
 local function found(at) return true end
 local function put(k, value)
   if not edited[k] then
@@ -138,7 +135,7 @@ end
 local adds, removes = ARGV[2], ARGV[3]
 for i = 1, #adds, 9 do
   local k = key_index(adds, i)
-  local value, posting = group(cache, k), string.sub(adds, i + 2, i + 8)
+  local value, posting = cache[k], string.sub(adds, i + 2, i + 8)
   if not each(value, posting, found) then
     local held = 0
     each(value, string.sub(posting, 1, 3), function(at) held = held + 1 end)
@@ -151,16 +148,27 @@ for i = 1, #adds, 9 do
 end
 for i = 1, #removes, 9 do
   local k = key_index(removes, i)
-  local value = group(cache, k)
+  local value = cache[k]
   local at = each(value, string.sub(removes, i + 2, i + 8), found)
   if at then put(k, string.sub(value, 1, at - 1) .. string.sub(value, at + 7)) end
 end
+local sets, gone = {}, {}
 for _, k in ipairs(order) do
-  if #cache[k] == 0 then redis.call('DEL', KEYS[k]) else redis.call('SET', KEYS[k], cache[k]) end
+  if #cache[k] == 0 then
+    gone[#gone + 1] = KEYS[k]
+  else
+    sets[#sets + 1] = KEYS[k]
+    sets[#sets + 1] = cache[k]
+  end
+end
+for first = 1, #sets, 2000 do
+  redis.call('MSET', unpack(sets, first, math.min(first + 1999, #sets)))
+end
+for first = 1, #gone, 1000 do
+  redis.call('DEL', unpack(gone, first, math.min(first + 999, #gone)))
 end
 return refused
 """
-)
 
 Client = aioredis.Redis | RedisCluster
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import random
 import sqlite3
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
@@ -201,6 +202,31 @@ async def test_delete_removes_the_article_and_its_postings(store: Store) -> None
     assert await store.get("a") is None
     assert await store.get("b") is not None
     assert await store.count() == 1
+
+
+async def test_an_article_with_thousands_of_keys_is_indexed_replaced_and_deleted_whole(
+    store: Store,
+) -> None:
+    # More groups than one command of the Redis edit script reads or writes (1,000), and
+    # more postings than one script call takes (MAX_ENTRIES).
+    rng = random.Random(7)
+    words = ["".join(rng.choices("abcdefghijklmnopqrstuvwxyz", k=6)) for _ in range(5_000)]
+
+    def long_text() -> str:
+        sentences = (" ".join(rng.choices(words, k=12)).capitalize() + "." for _ in range(400))
+        return "\n\n".join(sentences)
+
+    first, second = long_text(), long_text()
+    assert len(set(keys(first))) > 5_000
+    await store.upsert(Article("long", first), keys(first))
+    assert set(await store.lookup(keys(first))) == set(keys(first))
+    await store.upsert(Article("long", second), keys(second))
+    assert await store.lookup(sorted(set(keys(first)) - set(keys(second)))) == {}
+    found = await store.lookup(keys(second))
+    assert set(found) == set(keys(second))
+    assert all(len(bucket) == 1 for bucket in found.values())
+    assert await store.delete("long") is True
+    assert await store.lookup(keys(second)) == {}
 
 
 async def test_hot_buckets_are_capped_one_over_the_cap_and_counted(store: Store) -> None:
