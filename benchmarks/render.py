@@ -114,6 +114,10 @@ def _load_sections() -> None:
     register(
         "embedded.json", "python -m benchmarks.embedded --out benchmarks/results/embedded.json"
     )(_embedded)
+    register(
+        "redis_writes.json",
+        "python -m benchmarks.redis_writes --out benchmarks/results/redis_writes.json",
+    )(_redis_writes)
 
 
 def _misses(result: dict[str, Any], context: Context) -> str:
@@ -142,6 +146,12 @@ def _service(result: dict[str, Any], context: Context) -> str:
 
 def _embedded(result: dict[str, Any], context: Context) -> str:
     from benchmarks.embedded import render_markdown  # noqa: PLC0415  # needs the service
+
+    return render_markdown(result)
+
+
+def _redis_writes(result: dict[str, Any], context: Context) -> str:
+    from benchmarks.redis_writes import render_markdown  # noqa: PLC0415  # needs redis-py
 
     return render_markdown(result)
 
