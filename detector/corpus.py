@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from detector.config import DetectorConfig
 from detector.errors import InvalidArticle
 from detector.index import MemoryIndex
-from detector.matcher import candidates, common_units, index_keys, mark_originals, to_match
+from detector.matcher import common_and_candidates, index_keys, mark_originals, to_match
 from detector.model import Article, ArticleReport, Match
 from detector.prepare import prepare_batch
 from detector.repeats import internal_repeats_of
@@ -65,8 +65,8 @@ def check_corpus(
         if n % _BATCH == 0 or n == len(prepared):
             report("candidates", n, len(prepared))
         hits = index.lookup(keys[p.article.id])
-        common[p.article.id] = common_units(p, hits, config)
-        for other in candidates(p, hits, config, common[p.article.id]):
+        common[p.article.id], ranked = common_and_candidates(p, hits, config)
+        for other in ranked:
             pairs.add((min(p.article.id, other), max(p.article.id, other)))
 
     found: dict[str, list[Match]] = defaultdict(list)

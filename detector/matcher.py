@@ -3,8 +3,9 @@
 1. :func:`detector.prepare.prepare` an article; ``Prepared.lookup_keys()`` is what to
    look up.
 2. The caller looks the keys up in any store (sync or async).
-3. :func:`candidates` ranks the ids found; the caller fetches those articles and
-   prepares them (:func:`detector.prepare.prepare_batch`).
+3. :func:`common_and_candidates` finds the query's common units and ranks the ids
+   found; the caller fetches those articles and prepares them
+   (:func:`detector.prepare.prepare_batch`).
 4. :func:`matches` verifies and aligns them and returns DESIGN.md's matches; a caller
    that looks up the matched articles' keys too passes :func:`candidates_common`.
 
@@ -40,12 +41,9 @@ def unit_frequency(query: Prepared, hits: Mapping[int, Sequence[str]]) -> I64:
     return counts
 
 
-def _buckets(
-    hits: Mapping[int, Sequence[str]], keys: Iterable[int], cap: int | None = None
-) -> list[Sequence[str]]:
-    """The buckets found under ``keys``, those of more than ``cap`` ids left out."""
-    found = (hits.get(key) for key in keys)
-    return [b for b in found if b is not None and (cap is None or len(b) <= cap)]
+def _buckets(hits: Mapping[int, Sequence[str]], keys: Iterable[int]) -> list[Sequence[str]]:
+    """The buckets found under ``keys``."""
+    return [bucket for bucket in map(hits.get, keys) if bucket is not None]
 
 
 def common_units(
@@ -69,24 +67,70 @@ def candidates(
     is mostly chance between unrelated sentences. An article met only through common units
     (see :func:`common_units`) is a candidate only if it meets enough of them to cover
     ``republication_coverage`` of the query's units. Pass ``common`` when the caller has
-    it already, to save counting it again.
+    it already, to save counting it again (:func:`common_and_candidates` gives both from
+    one walk over the buckets).
     """
     if common is None:
-        common = common_units(query, hits, config)
+        return common_and_candidates(query, hits, config)[1]
+    return _ranked(query, config, common, _unit_buckets(query, hits, config, None))
+
+
+def common_and_candidates(
+    query: Prepared, hits: Mapping[int, Sequence[str]], config: DetectorConfig
+) -> tuple[Bools, list[str]]:
+    """:func:`common_units` and :func:`candidates` of one lookup, each unit's buckets
+    walked once for both: at a million indexed paragraphs a query meets tens of
+    thousands of ids, and the walks are most of what ranking costs."""
+    counts = np.zeros(query.keys.shape[0], dtype=np.int64)
+    per_unit = _unit_buckets(query, hits, config, counts)
+    common = counts > config.common_df
+    return common, _ranked(query, config, common, per_unit)
+
+
+UnitBuckets = list[tuple[int, list[Sequence[str]], set[str]]]
+"""Per indexable unit: its number, its buckets under the cap, and the ids in them."""
+
+
+def _unit_buckets(
+    query: Prepared,
+    hits: Mapping[int, Sequence[str]],
+    config: DetectorConfig,
+    counts: I64 | None,
+) -> UnitBuckets:
+    """Each indexable unit's buckets under the cap and their distinct ids; with
+    ``counts``, also each unit's :func:`unit_frequency` (every bucket, hot ones too)."""
+    cap = config.hot_bucket_cap
+    indexable = query.indexable.tolist()
+    per_unit: UnitBuckets = []
+    for unit, unit_keys in enumerate(query.keys.tolist()):
+        if counts is None and not indexable[unit]:
+            continue
+        found = _buckets(hits, unit_keys)
+        ids: set[str] | None = None
+        if counts is not None:
+            ids = set(chain.from_iterable(found))
+            counts[unit] = len(ids)
+        if indexable[unit]:
+            kept = [bucket for bucket in found if len(bucket) <= cap]
+            if ids is None or len(kept) < len(found):  # a hot bucket left out
+                ids = set(chain.from_iterable(kept))
+            per_unit.append((unit, kept, ids))
+    return per_unit
+
+
+def _ranked(
+    query: Prepared, config: DetectorConfig, common: Bools, per_unit: UnitBuckets
+) -> list[str]:
+    """:func:`candidates` from each indexable unit's buckets."""
     # Counted in C over chained buckets: a lookup in an index of a million paragraphs
     # meets tens of thousands of ids, and a Counter.update per bucket was 1.24 times
     # as slow (half a million paragraphs, the same candidates).
-    met: list[Sequence[str]] = []  # every bucket of every indexable unit
-    rare: list[set[str]] = []  # each unit's distinct ids, a vote each
-    through_common: list[set[str]] = []
-    for unit in np.flatnonzero(query.indexable).tolist():
-        buckets = _buckets(hits, query.keys[unit].tolist(), config.hot_bucket_cap)
-        met.extend(buckets)
-        (through_common if common[unit] else rare).append(set(chain.from_iterable(buckets)))
-    band_hits = Counter(chain.from_iterable(met))
-    votes = Counter(chain.from_iterable(rare))
+    flags = common.tolist()
+    band_hits = Counter(chain.from_iterable(chain.from_iterable(b for _, b, _ in per_unit)))
+    votes = Counter(chain.from_iterable(ids for unit, _, ids in per_unit if not flags[unit]))
     needed = config.republication_coverage * int(query.indexable.sum())
-    for article_id, n in Counter(chain.from_iterable(through_common)).items():
+    through_common = chain.from_iterable(ids for unit, _, ids in per_unit if flags[unit])
+    for article_id, n in Counter(through_common).items():
         if n >= needed:
             votes[article_id] += n
     votes.pop(query.article.id, None)
@@ -177,8 +221,7 @@ def match_article(
     query = prepare(article, config)
     keys = query.lookup_keys()
     hits = index.lookup(int(k) for k in keys) if keys.shape[0] else {}
-    common = common_units(query, hits, config)
-    ids = candidates(query, hits, config, common)
+    common, ids = common_and_candidates(query, hits, config)
     fetched = index.fetch(ids)
     found = [fetched[i] for i in ids if i in fetched]
     others = prepare_batch(found, config, signed=False)  # signed if they match

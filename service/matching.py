@@ -13,9 +13,8 @@ from dataclasses import dataclass, replace
 from detector.config import DetectorConfig
 from detector.explain import Explanation, explain
 from detector.matcher import (
-    candidates,
     candidates_common,
-    common_units,
+    common_and_candidates,
     hot_keys,
     index_keys,
     matches,
@@ -71,8 +70,7 @@ async def _match_prepared(
     store: Store, query: Prepared, keys: list[int], config: DetectorConfig
 ) -> Outcome:
     hits = await store.lookup(keys) if keys else {}
-    common = common_units(query, hits, config)
-    wanted = candidates(query, hits, config, common)
+    common, wanted = common_and_candidates(query, hits, config)
     fetched = await store.fetch(wanted) if wanted else []
     stored = [s for s in fetched if s.article.id != query.article.id]
     found = [s.article for s in stored]
