@@ -19,7 +19,8 @@ class Index(Protocol):
     """What a store offers the matcher."""
 
     def lookup(self, keys: Iterable[int]) -> Mapping[int, Sequence[str]]:
-        """Ids posted under each key; buckets over the cap may be returned truncated."""
+        """Ids posted under each key, each at most once; buckets over the cap may be
+        returned truncated."""
         ...
 
     def fetch(self, ids: Iterable[str]) -> Mapping[str, Article]:

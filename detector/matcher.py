@@ -81,9 +81,8 @@ def common_and_candidates(
     """:func:`common_units` and :func:`candidates` of one lookup, each unit's buckets
     walked once for both: at a million indexed paragraphs a query meets tens of
     thousands of ids, and the walks are most of what ranking costs."""
-    counts = np.zeros(query.keys.shape[0], dtype=np.int64)
-    per_unit = _unit_buckets(query, hits, config, counts)
-    common = counts > config.common_df
+    common = np.zeros(query.keys.shape[0], dtype=bool)
+    per_unit = _unit_buckets(query, hits, config, common)
     return common, _ranked(query, config, common, per_unit)
 
 
@@ -95,25 +94,32 @@ def _unit_buckets(
     query: Prepared,
     hits: Mapping[int, Sequence[str]],
     config: DetectorConfig,
-    counts: I64 | None,
+    common: Bools | None,
 ) -> UnitBuckets:
     """Each indexable unit's buckets under the cap and their distinct ids; with
-    ``counts``, also each unit's :func:`unit_frequency` (every bucket, hot ones too)."""
-    cap = config.hot_bucket_cap
+    ``common``, also each unit's :func:`common_units` flag, set in it.
+
+    A bucket lists each id once (every store keeps it so), so a hot bucket alone holds
+    more than ``common_df`` ids when the cap is at least ``common_df``: its unit is
+    common without counting the ids in it, which are most of the ids a lookup meets.
+    """
+    cap, common_df = config.hot_bucket_cap, config.common_df
     indexable = query.indexable.tolist()
     per_unit: UnitBuckets = []
     for unit, unit_keys in enumerate(query.keys.tolist()):
-        if counts is None and not indexable[unit]:
+        if common is None and not indexable[unit]:
             continue
         found = _buckets(hits, unit_keys)
-        ids: set[str] | None = None
-        if counts is not None:
-            ids = set(chain.from_iterable(found))
-            counts[unit] = len(ids)
+        kept = [bucket for bucket in found if len(bucket) <= cap]
+        ids = set(chain.from_iterable(kept)) if indexable[unit] else set()
+        if common is not None:
+            if len(kept) == len(found) and indexable[unit]:
+                common[unit] = len(ids) > common_df
+            elif len(kept) < len(found) and cap >= common_df:
+                common[unit] = True
+            else:
+                common[unit] = len(set(chain.from_iterable(found))) > common_df
         if indexable[unit]:
-            kept = [bucket for bucket in found if len(bucket) <= cap]
-            if ids is None or len(kept) < len(found):  # a hot bucket left out
-                ids = set(chain.from_iterable(kept))
             per_unit.append((unit, kept, ids))
     return per_unit
 

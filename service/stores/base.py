@@ -71,7 +71,8 @@ class Store(Protocol):
     """Where the store lives, with any password removed (for logs and ``/readyz``)."""
 
     async def lookup(self, keys: Sequence[int]) -> Mapping[int, Sequence[str]]:
-        """The handles posted under each key (buckets over the cap come back truncated)."""
+        """The handles posted under each key, each at most once (buckets over the cap
+        come back truncated)."""
         ...
 
     async def fetch(self, handles: Sequence[str]) -> Sequence[Stored]:

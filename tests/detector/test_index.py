@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from detector import Article, DetectorConfig
 from detector.index import Index, MemoryIndex
-from detector.matcher import candidates, hot_keys, index_keys, match_article
+from detector.matcher import (
+    candidates,
+    common_and_candidates,
+    common_units,
+    hot_keys,
+    index_keys,
+    match_article,
+)
 from detector.prepare import prepare
 
 ORIGINAL = """\
@@ -192,3 +203,32 @@ def test_one_shared_bucket_is_chance_not_a_candidate() -> None:
         "once",
         "twice",
     }
+
+
+_QUERY_TEXT = ORIGINAL + "\n\n" + UNRELATED
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    cap=st.integers(2, 8),
+    common_df=st.integers(1, 10),
+    sizes=st.lists(st.integers(0, 12), min_size=1, max_size=40),
+    seed=st.integers(0, 2**16),
+)
+def test_one_walk_gives_the_common_units_and_candidates_of_two(
+    cap: int, common_df: int, sizes: list[int], seed: int
+) -> None:
+    """The shortcut for hot buckets (a unit with one is common when the cap is at
+    least ``common_df``) changes nothing, whichever of the two is larger."""
+    config = DetectorConfig(hot_bucket_cap=cap, common_df=common_df)
+    query = prepare(Article("q", _QUERY_TEXT), config)
+    rng = random.Random(seed)
+    keys = [int(k) for k in query.keys.ravel()]
+    hits = {
+        key: rng.sample([f"id{n}" for n in range(30)], size)
+        for key, size in zip(rng.sample(keys, min(len(sizes), len(keys))), sizes, strict=False)
+        if size
+    }
+    common, ranked = common_and_candidates(query, hits, config)
+    assert common.tolist() == common_units(query, hits, config).tolist()
+    assert ranked == candidates(query, hits, config, common_units(query, hits, config))
