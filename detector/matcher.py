@@ -49,8 +49,12 @@ def _buckets(hits: Mapping[int, Sequence[str]], keys: Iterable[int]) -> list[Seq
 def common_units(
     query: Prepared, hits: Mapping[int, Sequence[str]], config: DetectorConfig
 ) -> Bools:
-    """Units carried by more than ``common_df`` indexed articles (formulas, furniture)."""
-    return unit_frequency(query, hits) > config.common_df
+    """Units carried by more than ``common_df`` indexed articles (formulas, furniture):
+    ``unit_frequency(query, hits) > config.common_df``, without counting the ids of hot
+    buckets where it need not (see :func:`_unit_buckets`)."""
+    common = np.zeros(query.keys.shape[0], dtype=bool)
+    _unit_buckets(query, hits, config, common)
+    return common
 
 
 def candidates(

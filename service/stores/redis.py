@@ -41,7 +41,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from itertools import pairwise
-from typing import Any
+from typing import Any, overload
 from urllib.parse import urlsplit, urlunsplit
 
 import hiredis
@@ -361,7 +361,7 @@ class RedisStore:
         value = await self._call(self._client.get(f"{self._prefix}count"))
         return max(int(value or 0), 0)
 
-    async def lookup(self, keys: Sequence[int]) -> dict[int, list[str]]:
+    async def lookup(self, keys: Sequence[int]) -> dict[int, Sequence[str]]:
         """The handles posted under each of ``keys`` that has any.
 
         The groups holding the keys are read whole (``MGET``: one per hash tag on a
@@ -381,7 +381,7 @@ class RedisStore:
         for chunk in np.split(groups[order], cuts):
             pipe.execute_command("MGET", *[self._group_key(g) for g in chunk.tolist()])
         values = [value or b"" for reply in await self._call(pipe.execute()) for value in reply]
-        return _postings_of(wanted, position[where], values)
+        return _postings_of(wanted, position[where], values, self._cap)
 
     async def fetch(self, handles: Sequence[str]) -> list[Stored]:
         names = list(dict.fromkeys(handles))
@@ -579,11 +579,56 @@ class RedisStore:
                 awaitable.close()
 
 
+class _HotBucket(Sequence[str]):
+    """A bucket over the cap, its handles named only when read: the matcher needs only
+    its length (it is skipped, and its unit is common), and a lookup in a large index
+    meets more handles in hot buckets than in all the others."""
+
+    __slots__ = ("_handles",)
+
+    def __init__(self, handles: npt.NDArray[np.uint32]) -> None:
+        self._handles = handles
+
+    def __len__(self) -> int:
+        return int(self._handles.shape[0])
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[str]: ...
+    def __getitem__(self, index: int | slice) -> str | list[str]:
+        if isinstance(index, slice):
+            return _names(self._handles[index])
+        return _name(int(self._handles[index]))
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Sequence) and not isinstance(other, str):
+            return list(self) == list(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]  # mutable-looking, as a list is
+
+    def __repr__(self) -> str:
+        return f"_HotBucket({_names(self._handles)!r})"
+
+
+def _names(handles: npt.NDArray[np.uint32]) -> list[str]:
+    """:func:`_name` of many handles at once (one split in C)."""
+    if handles.shape[0] == 0:
+        return []
+    return handles.astype(">u4").tobytes().hex(" ", _HANDLE_BYTES).split(" ")
+
+
 def _postings_of(
-    wanted: npt.NDArray[np.uint64], group: npt.NDArray[np.intp], values: list[bytes]
-) -> dict[int, list[str]]:
+    wanted: npt.NDArray[np.uint64],
+    group: npt.NDArray[np.intp],
+    values: list[bytes],
+    hot: int | None = None,
+) -> dict[int, Sequence[str]]:
     """Search group strings for band keys: ``wanted[i]`` lies in ``values[group[i]]``;
-    the handles of the postings whose field is the key's low 24 bits, in posting order."""
+    the handles of the postings whose field is the key's low 24 bits, in posting order.
+    Buckets of at least ``hot`` postings (over the cap) come back as :class:`_HotBucket`.
+    """
     whole = [value[: len(value) - len(value) % _POSTING] for value in values]
     counts = np.fromiter((len(v) // _POSTING for v in whole), dtype=np.int64, count=len(whole))
     rows = np.frombuffer(b"".join(whole), dtype=np.uint8).reshape(-1, _POSTING)
@@ -602,25 +647,38 @@ def _postings_of(
     if found.shape[0] == 0:
         return {}
     found = found[np.argsort(slot[found], kind="stable")]  # by bucket, in posting order
-    handles = np.ascontiguousarray(rows[found, _FIELD_BYTES:]).view(">u4").ravel()
     sizes = np.bincount(slot[found], minlength=buckets.shape[0])
     ends = np.cumsum(sizes)
-    distinct, which = np.unique(handles, return_inverse=True)
-    # What _name gives, for all at once: a lookup in an index of a million paragraphs
-    # finds tens of thousands of postings, and a split in C names them 2.4 times as
-    # fast as slicing a hex string in Python (60,000 postings).
-    names = distinct.astype(">u4").tobytes().hex(" ", _HANDLE_BYTES).split(" ")
-    named: list[str] = np.array(names, dtype=object)[which].tolist()
-    hit = np.flatnonzero(sizes[bucket_of] > 0)
-    return {
-        key: named[end - size : end]
-        for key, size, end in zip(
-            wanted[hit].tolist(),
-            sizes[bucket_of[hit]].tolist(),
-            ends[bucket_of[hit]].tolist(),
+    handles = np.ascontiguousarray(rows[found, _FIELD_BYTES:]).view(">u4").ravel()
+    is_hot = np.zeros(buckets.shape[0], dtype=bool) if hot is None else sizes >= hot
+    lazy = {
+        int(b): _HotBucket(handles[end - size : end].astype(np.uint32))
+        for b, size, end in zip(
+            np.flatnonzero(is_hot).tolist(),
+            sizes[is_hot].tolist(),
+            ends[is_hot].tolist(),
             strict=True,
         )
     }
+    # Name the handles of the other buckets, all at once: a lookup in an index of a
+    # million paragraphs finds tens of thousands of postings, and a split in C names
+    # them 2.4 times as fast as slicing a hex string in Python (60,000 postings).
+    named_rows = np.flatnonzero(~np.repeat(is_hot, sizes))
+    distinct, which = np.unique(handles[named_rows], return_inverse=True)
+    named: list[str] = np.array(_names(distinct), dtype=object)[which].tolist()
+    # Where each bucket's names start in ``named`` (hot buckets hold none there).
+    named_ends = np.cumsum(np.where(is_hot, 0, sizes))
+    hit = np.flatnonzero(sizes[bucket_of] > 0)
+    size_of, end_of = sizes.tolist(), named_ends.tolist()
+    out: dict[int, Sequence[str]] = {}
+    for key, bucket in zip(wanted[hit].tolist(), bucket_of[hit].tolist(), strict=True):
+        hot_bucket = lazy.get(bucket)
+        if hot_bucket is not None:
+            out[key] = hot_bucket
+        else:
+            end = end_of[bucket]
+            out[key] = named[end - size_of[bucket] : end]
+    return out
 
 
 def _name(handle: int) -> str:

@@ -562,6 +562,19 @@ def test_redis_lookup_reads_whole_postings_in_order_from_group_strings() -> None
     assert _postings_of(wanted, np.array([1, 1, 1]), [b"", b""]) == {}
 
 
+def test_redis_hot_buckets_come_back_whole_and_named_on_reading() -> None:
+    # Field 1 holds four handles (hot at 3), field 2 one: only the hot one is lazy.
+    values = [b"".join(_posting(1, h) for h in (9, 3, 7, 5)) + _posting(2, 4)]
+    wanted = np.array([(7 << 40) | 1, (7 << 40) | 2], dtype=np.uint64)
+    found = _postings_of(wanted, np.array([0, 0]), values, hot=3)
+    hot, cold = found[int(wanted[0])], found[int(wanted[1])]
+    names = [f"{h:08x}" for h in (9, 3, 7, 5)]
+    assert len(hot) == 4 and hot == names and list(hot) == names
+    assert hot[1] == names[1] and hot[-1] == names[-1] and hot[1:3] == names[1:3]
+    assert isinstance(cold, list) and cold == [f"{4:08x}"]
+    assert found == _postings_of(wanted, np.array([0, 0]), values)
+
+
 def test_segments_that_do_not_fit_their_text_are_dropped_not_trusted() -> None:
     prepared = prepare(Article("a", WIRE), CONFIG)
     now = datetime(2026, 1, 1, tzinfo=UTC)
