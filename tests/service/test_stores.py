@@ -569,9 +569,13 @@ def test_redis_hot_buckets_come_back_whole_and_named_on_reading() -> None:
     found = _postings_of(wanted, np.array([0, 0]), values, hot=3)
     hot, cold = found[int(wanted[0])], found[int(wanted[1])]
     names = [f"{h:08x}" for h in (9, 3, 7, 5)]
-    assert len(hot) == 4 and hot == names and list(hot) == names
-    assert hot[1] == names[1] and hot[-1] == names[-1] and hot[1:3] == names[1:3]
-    assert isinstance(cold, list) and cold == [f"{4:08x}"]
+    assert len(hot) == 4
+    assert hot == names
+    assert list(hot) == names
+    assert [hot[1], hot[-1]] == [names[1], names[-1]]
+    assert hot[1:3] == names[1:3]
+    assert isinstance(cold, list)
+    assert cold == [f"{4:08x}"]
     assert found == _postings_of(wanted, np.array([0, 0]), values)
 
 
