@@ -240,7 +240,10 @@ def match_article(
         return first
     named = {m.id for m in first}
     prepared = [p for p in others if p.article.id in named]
-    theirs = index.lookup({int(k) for p in prepared for k in p.lookup_keys()})
+    # Only the keys the query's lookup did not ask for: a copy shares most of them.
+    asked = set(keys.tolist())
+    unasked = {int(k) for p in prepared for k in p.lookup_keys()} - asked
+    theirs = {**hits, **(index.lookup(unasked) if unasked else {})}
     return matches(query, prepared, config, common, candidates_common(prepared, theirs, config))
 
 

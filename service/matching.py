@@ -3,7 +3,7 @@
 The engine says what to look up (``lookup_keys``), picks candidates from what the store
 found, and verifies the fetched articles; this module only moves data between the two.
 One lookup round trip and one fetch round trip per query, and one more lookup (of
-the matched articles' keys) when there are matches.
+the matched articles' keys that the first did not ask for) when there are matches.
 """
 
 from __future__ import annotations
@@ -83,7 +83,10 @@ async def _match_prepared(
         # The matched articles' own common units (their site's furniture) leave their
         # coverage, as in check_corpus: one more lookup, of their keys.
         prepared = [p for p in others if p.article.id in ids]
-        theirs = await store.lookup([k for p in prepared for k in index_keys(p)])
+        # Only the keys the query's lookup did not ask for: a copy shares most of them.
+        asked = set(keys)
+        unasked = [k for p in prepared for k in index_keys(p) if k not in asked]
+        theirs = {**hits, **(await store.lookup(unasked) if unasked else {})}
         first = matches(
             query, prepared, config, common, candidates_common(prepared, theirs, config)
         )
