@@ -81,9 +81,9 @@ async def _match_prepared(
     matched = tuple(a for a in found if a.id in ids)
     if matched:
         # The matched articles' own common units (their site's furniture) leave their
-        # coverage, as in check_corpus: one more lookup, of their keys.
+        # coverage, as in check_corpus: one more lookup, of those of their keys that
+        # the query's lookup did not ask for (a copy shares most of them).
         prepared = [p for p in others if p.article.id in ids]
-        # Only the keys the query's lookup did not ask for: a copy shares most of them.
         asked = set(keys)
         unasked = [k for p in prepared for k in index_keys(p) if k not in asked]
         theirs = {**hits, **(await store.lookup(unasked) if unasked else {})}
