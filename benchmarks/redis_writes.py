@@ -35,6 +35,7 @@ from typing import Any
 import redis
 
 from benchmarks.machine import git_commit, header, write_result
+from benchmarks.service import used_memory
 from service.stores.redis import _EDIT, _POSTING
 from tests.service.redis_servers import RedisServer
 
@@ -55,10 +56,6 @@ CHUNK = 20_000
 def group_key(group: int) -> str:
     """A key shaped as the store's (prefix, hash tag, group)."""
     return f"bench:s20t128:b{{{group % 128:x}}}:{group:x}"
-
-
-def used_memory(client: redis.Redis) -> int:
-    return int(client.info("memory")["used_memory"])
 
 
 def fill_whole(client: redis.Redis, groups: int, postings: int, rng: random.Random) -> None:

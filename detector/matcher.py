@@ -240,11 +240,17 @@ def match_article(
         return first
     named = {m.id for m in first}
     prepared = [p for p in others if p.article.id in named]
-    # Only the keys the query's lookup did not ask for: a copy shares most of them.
-    asked = set(keys.tolist())
-    unasked = {int(k) for p in prepared for k in p.lookup_keys()} - asked
+    unasked = keys_not_asked(prepared, keys.tolist())
     theirs = {**hits, **(index.lookup(unasked) if unasked else {})}
     return matches(query, prepared, config, common, candidates_common(prepared, theirs, config))
+
+
+def keys_not_asked(prepared: Sequence[Prepared], asked: Iterable[int]) -> list[int]:
+    """The band keys of ``prepared`` (the matches of a query) that the query's own
+    lookup of ``asked`` did not look up: a copy shares most of its keys with the query,
+    so the lookup :func:`candidates_common` needs is mostly answered already."""
+    known = set(asked)
+    return [k for k in dict.fromkeys(k for p in prepared for k in index_keys(p)) if k not in known]
 
 
 def index_keys(prepared: Prepared) -> list[int]:

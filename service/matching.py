@@ -17,6 +17,7 @@ from detector.matcher import (
     common_and_candidates,
     hot_keys,
     index_keys,
+    keys_not_asked,
     matches,
 )
 from detector.model import Article, ArticleReport
@@ -84,8 +85,7 @@ async def _match_prepared(
         # coverage, as in check_corpus: one more lookup, of those of their keys that
         # the query's lookup did not ask for (a copy shares most of them).
         prepared = [p for p in others if p.article.id in ids]
-        asked = set(keys)
-        unasked = [k for p in prepared for k in index_keys(p) if k not in asked]
+        unasked = keys_not_asked(prepared, keys)
         theirs = {**hits, **(await store.lookup(unasked) if unasked else {})}
         first = matches(
             query, prepared, config, common, candidates_common(prepared, theirs, config)
