@@ -35,7 +35,10 @@ I64 = npt.NDArray[np.int64]
 
 _TERMINAL = ".!?…;"
 _CLOSERS = "\"'»”’)]*"
-_SENTENCE_END = re.compile(r"[.!?…]+[\"'»”’)\]]*\s+")
+_SENTENCE_MARKS = ".!?…"
+_SENTENCE_END = re.compile(rf"[{_SENTENCE_MARKS}]++[\"'»”’)\]]*+(\s*+)")
+"""Marks, closers, then the white space that makes them a sentence end (none: not
+one). Possessive, so that a long run of marks is read once, not once from each mark."""
 _ABBREVIATIONS = frozenset(
     {
         *("m", "mm", "mme", "mmes", "mlle", "mlles", "dr", "pr", "me", "mgr", "st", "ste"),
@@ -234,12 +237,30 @@ def _furniture_line(line: str, following: str) -> bool:
     )
 
 
+def _sentence_marks(text: str, start: int, end: int) -> list[int]:
+    """Where ``_SENTENCE_END`` can match in ``text[start:end]``, in order: its first
+    characters, found with ``str.find`` (a regex scans for them three times slower)."""
+    found: list[int] = []
+    for char in _SENTENCE_MARKS:
+        at = text.find(char, start, end)
+        while at >= 0:
+            found.append(at)
+            at = text.find(char, at + 1, end)
+    found.sort()
+    return found
+
+
 def _sentence_starts(text: str, start: int, end: int) -> list[int]:
     """Original offsets where sentences begin inside ``text[start:end]``."""
     starts = [start]
-    for m in _SENTENCE_END.finditer(text, start, end):
-        nxt = m.end()
-        if nxt >= end or text[nxt].islower():
+    reached = start
+    for at in _sentence_marks(text, start, end):
+        if at < reached:  # inside the run of marks read last
+            continue
+        m = _SENTENCE_END.match(text, at, end)
+        assert m is not None  # a mark always starts a run
+        nxt = reached = m.end()
+        if m.start(1) == nxt or nxt >= end or text[nxt].islower():
             continue
         before = m.start() - _LONGEST_ABBREVIATION - 1
         # A word longer than any abbreviation ends a sentence (the usual case: no search).

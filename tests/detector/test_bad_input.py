@@ -166,6 +166,15 @@ def test_a_single_200000_character_line_of_one_word() -> None:
     assert report.internal_repeats.fraction > 0.9
 
 
+def test_a_200000_character_run_of_full_stops_inside_a_sentence() -> None:
+    # Read from every mark in turn, the run took time quadratic in its length (hours).
+    text = f"{NEWS} Suite{'.' * 200_000}suite de la phrase, qui ne finit pas là."
+    articles = [Article("a", text), Article("b", NEWS)]
+    reports = check_corpus(articles)
+    assert_sane(reports, articles)
+    assert [m.id for m in reports[1].matches] == ["a"]
+
+
 @pytest.mark.slow
 def test_a_10_mb_text() -> None:
     vocab = words(5000, seed=5)
