@@ -165,19 +165,21 @@ def may_hold_notice(text: str) -> bool:
     return any(fragment in data for fragment in _NOTICE_FRAGMENTS)
 
 
-def may_hold_inline_furniture(text: str, start: int, end: int) -> bool:
-    """Cheap test on a whole block: can any of its lines be inline furniture?"""
-    return _SEPARATOR_CHAR.search(text, start, end) is not None or _is_notice(
-        text[start:end].lower()
+def may_hold_inline_furniture(text: str, start: int, end: int, *, notices: bool = True) -> bool:
+    """Cheap test on a whole block: can any of its lines be inline furniture?
+    (``notices`` as for :func:`classify`.)"""
+    return _SEPARATOR_CHAR.search(text, start, end) is not None or (
+        notices and _is_notice(text[start:end].lower())
     )
 
 
-def is_inline_furniture(line: str) -> bool:
+def is_inline_furniture(line: str, *, notices: bool = True) -> bool:
     """Furniture even between two lines of wrapped text: a navigation bar, a notice, or
-    a line without letters (credits and headings would misfire on OCR lines)."""
+    a line without letters (credits and headings would misfire on OCR lines).
+    (``notices`` as for :func:`classify`.)"""
     if _LETTER.search(line) is None:
         return True
-    if _is_notice(line.lower()):
+    if notices and _is_notice(line.lower()):
         return True
     return _SEPARATOR_CHAR.search(line) is not None and _is_navigation(line)
 

@@ -91,7 +91,7 @@ def paragraphs(text: str) -> list[Paragraph]:
     found: list[Paragraph] = []
     notices = may_hold_notice(text)
     for block in _blocks(text):
-        for start, end in _block_paragraphs(text, block):
+        for start, end in _block_paragraphs(text, block, notices):
             found.append(Paragraph(start, end, classify(text[start:end], notices=notices)))
     if found and all(p.boilerplate is not None for p in found):
         # A text made only of heading-like lines still has a body: its headings.
@@ -156,20 +156,24 @@ def _is_hard_wrapped(lines: list[str]) -> bool:
     return lower >= 0.5 * sum(open_ends)
 
 
-def _block_paragraphs(text: str, block: list[tuple[int, int]]) -> list[tuple[int, int]]:
+def _block_paragraphs(
+    text: str, block: list[tuple[int, int]], notices: bool = True
+) -> list[tuple[int, int]]:
+    """A block's paragraphs; ``notices=False`` when the text holds no notice wording
+    (:func:`detector.boilerplate.may_hold_notice`)."""
     lines = [text[s:e] for s, e in block]
     if not _is_hard_wrapped(lines):
         return _line_paragraphs(block, lines)
     # A site's header and footer lines often sit in the same block as a wrapped body:
     # peel them off the edges, and split out furniture found in between.
     first, last = 0, len(lines)
-    while first < last - 1 and _furniture_line(lines[first], lines[first + 1]):
+    while first < last - 1 and _furniture_line(lines[first], lines[first + 1], notices):
         first += 1
-    last = _footer_start(lines, first)
+    last = _footer_start(lines, first, notices)
     spans = [block[i] for i in range(first)]
     width = max(len(line) for line in lines[first:last])
-    if may_hold_inline_furniture(text, block[first][0], block[last - 1][1]):
-        inline = [is_inline_furniture(line) for line in lines]
+    if may_hold_inline_furniture(text, block[first][0], block[last - 1][1], notices=notices):
+        inline = [is_inline_furniture(line, notices=notices) for line in lines]
     else:
         inline = [not any(c.isalpha() for c in line) for line in lines]
     start = block[first][0]
@@ -185,17 +189,17 @@ def _block_paragraphs(text: str, block: list[tuple[int, int]]) -> list[tuple[int
     return spans
 
 
-def _footer_start(lines: list[str], first: int) -> int:
+def _footer_start(lines: list[str], first: int, notices: bool = True) -> int:
     """Where the furniture under a wrapped block starts (``len(lines)`` if none).
 
     Short lines ("Partager", "Retour en haut") count only below a closed sentence:
     the last line of a wrapped paragraph is often short too.
     """
     last = len(lines)
-    while last - 1 > first and classify(lines[last - 1]) in _STRONG:
+    while last - 1 > first and classify(lines[last - 1], notices=notices) in _STRONG:
         last -= 1
     run = last
-    while run - 1 > first and classify(lines[run - 1]) in (*_STRONG, "short"):
+    while run - 1 > first and classify(lines[run - 1], notices=notices) in (*_STRONG, "short"):
         run -= 1
     if run < last and _ends_sentence(lines[run - 1]):
         return run
@@ -224,12 +228,12 @@ def _continues(line: str, following: str, width: int) -> bool:
 _STRONG = frozenset({"digits", "navigation", "credit", "notice", "link"})
 
 
-def _furniture_line(line: str, following: str) -> bool:
+def _furniture_line(line: str, following: str, notices: bool = True) -> bool:
     """Whether a line at the top of a wrapped block belongs to the page, not the text.
 
     Headings are not peeled: in OCR columns every line looks like one.
     """
-    reason = classify(line)
+    reason = classify(line, notices=notices)
     return (
         (reason in _STRONG or reason == "short")
         and not _hyphenated(line, following)
