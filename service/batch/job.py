@@ -26,6 +26,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
@@ -428,14 +429,22 @@ def write_outputs(plan: Plan, out: Path, summary: Summary, progress: Progress) -
     )
     summary.repeats = repeats.count(b"\n")
     write_atomically(out / "repeats.jsonl", repeats)
-    summary.deduped = _write_deduped(plan, out / "deduped.jsonl", dropped, progress)
-    html = render_report(
-        summary=summary,
-        rows=rows + archive,
-        found=found,
-        published=graph.when,
-        sources=graph.sources,
-    )
+    # The deduped corpus is mostly reading and writing (the GIL released): it is written
+    # beside the report's plots, which keep a core busy.
+    summary.deduped = len(ids) - len(dropped)
+    with ThreadPoolExecutor(1) as pool:
+        deduped = pool.submit(_write_deduped, plan, out / "deduped.jsonl", dropped, progress)
+        html = render_report(
+            summary=summary,
+            rows=rows + archive,
+            found=found,
+            published=graph.when,
+            sources=graph.sources,
+        )
+        if deduped.result() != summary.deduped:
+            raise JobError(
+                f"deduped.jsonl holds {deduped.result():,} articles, not {summary.deduped:,}"
+            )
     write_atomically(out / "report.html", html.encode("utf-8"))
 
 
