@@ -17,7 +17,7 @@ import numpy as np
 import numpy.typing as npt
 from rapidfuzz.distance import LCSseq
 
-from detector.arrays import distinct
+from detector.arrays import distinct, distinct_counts
 from detector.config import DetectorConfig
 from detector.prepare import Prepared, _ranges
 from detector.text import I64
@@ -194,7 +194,7 @@ def _overlapping(
     """The unit pairs ``(i, j)``, one per shared shingle row, that share enough of the
     smaller unit's shingles, in order."""
     count = int(j_sizes.shape[0])
-    pairs, shared = np.unique(i_rows.astype(np.int64) * count + j_rows, return_counts=True)
+    pairs, shared = distinct_counts(i_rows.astype(np.int64) * count + j_rows)
     i, j = pairs // count, pairs % count
     smaller = np.minimum(i_sizes[i], j_sizes[j])
     keep = (shared >= np.minimum(smaller, _MIN_SHARED)) & (

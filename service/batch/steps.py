@@ -43,7 +43,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from detector.arrays import distinct
+from detector.arrays import distinct, distinct_counts
 from detector.config import DetectorConfig
 from detector.matcher import index_keys
 from detector.model import Article, Match
@@ -458,9 +458,7 @@ def _chunk_candidates(
     # Distinct (unit, member) pairs, the unit's neighbours (itself included), and how
     # many of the unit's buckets each shares with it: one sort of every hit.
     hit_unit = key_unit[rows]
-    codes, shared = np.unique(
-        (hit_unit.astype(np.uint64) << np.uint64(32)) | members, return_counts=True
-    )
+    codes, shared = distinct_counts((hit_unit.astype(np.uint64) << np.uint64(32)) | members)
     unit_of = (codes >> np.uint64(32)).astype(np.int64)
     member = (codes & np.uint64(0xFFFFFFFF)).astype(np.int64)
     frequency = np.bincount(unit_of, minlength=units)
