@@ -44,7 +44,6 @@ _NOTICE_FRAGMENTS = tuple(
 )
 """The longest ASCII part of each of ``_NOTICE_WORDS`` ("tous droits r" of "tous droits
 réservés"), as bytes."""
-_SEPARATOR_CHAR = re.compile(r"[|•·›»>/]")
 _BRACKETED = re.compile(r"^\s*[(\[].*[)\]]\s*$", re.DOTALL)
 _SENTENCE_CLOSE = re.compile(r"[.!…][\"'»”’)\]]*$")
 
@@ -73,8 +72,9 @@ _WORDS_COUNTED = max(SHORT_WORDS, HEADING_WORDS, CREDIT_WORDS)
 compares right with every threshold up to n; ``NOTICE_WORDS`` is counted to only when
 the text can hold a notice."""
 _SEPARATORS = "|•·›»>/"
-"""What ``_SEPARATOR_CHAR`` matches: a substring test for each is five times faster than
-the regex on a paragraph that holds none."""
+"""Characters that part the items of a navigation bar. In a paragraph a substring test
+for each is five times faster than the regex, which is faster on a short line."""
+_SEPARATOR_CHAR = re.compile(f"[{re.escape(_SEPARATORS)}]")
 _ASCII_DIGITS = b"0123456789"
 
 
