@@ -22,12 +22,7 @@ def distinct(values: npt.NDArray[T]) -> npt.NDArray[T]:
     array([1, 2, 3])
     """
     ordered = np.sort(values)
-    if ordered.shape[0] < 2:
-        return ordered
-    fresh = np.empty(ordered.shape[0], dtype=bool)
-    fresh[0] = True
-    np.not_equal(ordered[1:], ordered[:-1], out=fresh[1:])
-    return ordered[fresh]
+    return ordered[_fresh(ordered)]
 
 
 def distinct_counts(values: npt.NDArray[T]) -> tuple[npt.NDArray[T], npt.NDArray[np.intp]]:
@@ -39,10 +34,13 @@ def distinct_counts(values: npt.NDArray[T]) -> tuple[npt.NDArray[T], npt.NDArray
     (array([1, 2, 3]), array([1, 1, 2]))
     """
     ordered = np.sort(values)
-    if ordered.shape[0] == 0:
-        return ordered, np.zeros(0, dtype=np.intp)
-    fresh = np.empty(ordered.shape[0], dtype=bool)
-    fresh[0] = True
-    np.not_equal(ordered[1:], ordered[:-1], out=fresh[1:])
-    starts = np.flatnonzero(fresh)
+    starts = np.flatnonzero(_fresh(ordered))
     return ordered[starts], np.diff(np.append(starts, ordered.shape[0]))
+
+
+def _fresh(ordered: npt.NDArray[T]) -> npt.NDArray[np.bool_]:
+    """Where a sorted array holds a value not seen before it."""
+    fresh = np.empty(ordered.shape[0], dtype=bool)
+    fresh[:1] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=fresh[1:])
+    return fresh
