@@ -441,10 +441,12 @@ def write_outputs(plan: Plan, out: Path, summary: Summary, progress: Progress) -
             published=graph.when,
             sources=graph.sources,
         )
-        if deduped.result() != summary.deduped:
-            raise JobError(
-                f"deduped.jsonl holds {deduped.result():,} articles, not {summary.deduped:,}"
-            )
+        written = deduped.result()
+    if written != summary.deduped:
+        raise JobError(
+            f"deduped.jsonl holds {written:,} articles, not {summary.deduped:,}: the work "
+            "directory changed while the outputs were written; run the job again"
+        )
     write_atomically(out / "report.html", html.encode("utf-8"))
 
 
