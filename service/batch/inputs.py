@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import gzip
 import io
-import json
 import os
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -248,8 +247,3 @@ def _plain(value: Any) -> Any:
     if isinstance(value, date):
         return datetime(value.year, value.month, value.day, tzinfo=UTC).isoformat()
     return value
-
-
-def dumps(value: Any) -> str:
-    """Compact JSON, as every output file writes it."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))

@@ -19,7 +19,6 @@ what finished tasks wrote, so that ``--resume`` picks up where a job stopped.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import shutil
 import sys
@@ -36,10 +35,11 @@ import numpy as np
 from detector.cluster import clusters
 from detector.config import DetectorConfig
 from detector.model import Article
+from service import jsonl
 from service.batch import steps
 from service.batch.executors import Executor, JobError, Step, Task
 from service.batch.inputs import Fields, ReadStats, check_inputs, read_articles
-from service.batch.steps import Plan, dumps, lines_of, write_atomically
+from service.batch.steps import Plan, lines_of, write_atomically
 from service.report import counted
 
 STATE_VERSION = 2
@@ -74,7 +74,7 @@ class JobOptions:
             "against": self.against,
             "index": self.index,
         }
-        return hashlib.sha256(dumps(described).encode()).hexdigest()[:16]
+        return hashlib.sha256(jsonl.dumps(described)).hexdigest()[:16]
 
 
 def _describe(path: str) -> list[Any]:
@@ -279,7 +279,7 @@ class _LazyTick:
 
 def _state(work: Path) -> dict[str, Any] | None:
     try:
-        state: dict[str, Any] = json.loads((work / "state.json").read_bytes())
+        state: dict[str, Any] = jsonl.loads((work / "state.json").read_bytes())
     except (OSError, ValueError):
         return None
     return state
@@ -357,7 +357,7 @@ class _Reader:
                 "duplicate_examples": examples,
             },
         }
-        write_atomically(work / "state.json", dumps(self.state).encode())
+        write_atomically(work / "state.json", jsonl.dumps(self.state))
         self._clock[0] = time.perf_counter()
         self._summary.seconds["read"] = self._clock[0] - started
 
@@ -400,7 +400,7 @@ def write_outputs(plan: Plan, out: Path, summary: Summary, progress: Progress) -
     summary.clustered = sum(m >= graph.first for c in found for m in c.members)
     summary.copies = len(dropped)
     for shard in range(plan.shards):
-        group_summary = json.loads(plan.path("group", shard, ".json").read_bytes())
+        group_summary = jsonl.loads(plan.path("group", shard, ".json").read_bytes())
         summary.hot_buckets += group_summary["hot_buckets"]
 
     named = [{**r, "a": ids[r["a"]], "b": ids[r["b"]]} for r in rows]
@@ -490,7 +490,7 @@ def _rows(plan: Plan, step: str) -> Iterator[dict[str, Any]]:
     for number in range(plan.partitions):
         with plan.path(step, number, ".jsonl").open("rb") as handle:
             for line in handle:
-                yield json.loads(line)
+                yield jsonl.loads(line)
 
 
 def _write_lines(path: Path, rows: Any) -> None:

@@ -30,7 +30,6 @@ tasks it finished. Articles are numbered in input order (their *ordinal*); parti
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 from collections import OrderedDict, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
@@ -51,6 +50,7 @@ from detector.prepare import Prepared, Segments, _ranges, prepare_batch
 from detector.repeats import internal_repeats_of
 from detector.score import compare
 from detector.segment import paragraph_rows, paragraphs_of
+from service import jsonl
 from service.matching import match_prepared
 from service.readers import Location, article_from_object
 from service.stores import open_store
@@ -84,11 +84,6 @@ class Plan:
 
     def partition_of(self, ordinal: int) -> int:
         return ordinal // self.partition_size
-
-
-def dumps(value: Any) -> str:
-    """Compact JSON with characters as they are: the form of every line written."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 def write_atomically(path: Path, data: bytes) -> None:
@@ -131,7 +126,7 @@ def _mapped(path: str, stamp: tuple[int, int, int]) -> npt.NDArray[Any]:
 
 
 def lines_of(rows: Iterable[Any]) -> bytes:
-    return "".join(dumps(row) + "\n" for row in rows).encode("utf-8")
+    return b"".join(map(jsonl.line, rows))
 
 
 # read ------------------------------------------------------------------------------------
@@ -141,7 +136,7 @@ def write_partition(plan_work: str, number: int, articles: Sequence[Article]) ->
     """Write one partition of the read step (the last file written marks it done)."""
     offsets, chunks, position = [], [], 0
     for article in articles:
-        line = (dumps(article.to_json()) + "\n").encode("utf-8")
+        line = jsonl.line(article.to_json())
         offsets.append(position)
         chunks.append(line)
         position += len(line)
@@ -155,7 +150,7 @@ def write_partition(plan_work: str, number: int, articles: Sequence[Article]) ->
         ],
         "sources": [a.source for a in articles],
     }
-    write_atomically(work / f"{number:05d}.meta.json", dumps(meta).encode("utf-8"))
+    write_atomically(work / f"{number:05d}.meta.json", jsonl.dumps(meta))
 
 
 def read_partition(plan: Plan, number: int, wanted: Sequence[int] | None = None) -> list[Article]:
@@ -176,11 +171,11 @@ def read_partition(plan: Plan, number: int, wanted: Sequence[int] | None = None)
 
 
 def _article(line: bytes, path: Path, index: int) -> Article:
-    return article_from_object(json.loads(line), Location(str(path), index + 1))
+    return article_from_object(jsonl.loads(line), Location(str(path), index + 1))
 
 
 def read_meta(plan: Plan, number: int) -> dict[str, list[Any]]:
-    meta: dict[str, list[Any]] = json.loads(plan.path("read", number, ".meta.json").read_bytes())
+    meta: dict[str, list[Any]] = jsonl.loads(plan.path("read", number, ".meta.json").read_bytes())
     return meta
 
 
@@ -306,7 +301,7 @@ def group(plan: Plan, shard: int) -> None:
     save_array(plan.path("group", shard, ".ords.npy"), ords)
     save_array(plan.path("group", shard, ".bucket_starts.npy"), bucket_starts)
     save_array(plan.path("group", shard, ".bucket_keys.npy"), keys[bucket_starts[:-1]])
-    write_atomically(plan.path("group", shard, ".json"), dumps(summary).encode())  # last
+    write_atomically(plan.path("group", shard, ".json"), jsonl.dumps(summary))  # last
 
 
 # candidates ------------------------------------------------------------------------------

@@ -15,7 +15,6 @@ the truth, and every match is verified against its text.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -28,6 +27,7 @@ from detector.errors import RediteError
 from detector.model import Article, parse_published_at
 from detector.prepare import Segments
 from detector.segment import REASONS, paragraph_rows, paragraphs_of
+from service import jsonl
 
 
 class StoreUnavailable(RediteError, ConnectionError):
@@ -154,13 +154,13 @@ def encode_record(stored: Stored) -> bytes:
             "paragraphs": paragraph_rows(paragraphs).ravel().tolist(),
             "units": units.ravel().tolist(),
         }
-    return json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return jsonl.dumps(record)
 
 
 def decode_record(data: bytes | str) -> Stored:
     """The inverse of :func:`encode_record`."""
     try:
-        record = json.loads(data)
+        record = jsonl.loads(data)
         indexed_at = parse_published_at(record.pop("indexed_at"), "indexed_at")
         published_at = parse_published_at(record.pop("published_at", None))
         segments = record.pop("segments", None)

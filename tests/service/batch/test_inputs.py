@@ -112,3 +112,13 @@ def test_inputs_are_checked_before_any_work(tmp_path: Path) -> None:
         check_inputs(["in.csv"])
     with pytest.raises(InputError, match="no input given"):
         check_inputs([])
+
+
+def test_long_integer_ids_and_metadata_keep_every_digit(tmp_path: Path) -> None:
+    # orjson, which reads the lines, would read these as floats: see service.jsonl.
+    rows = [{"id": 12345678901234567890123, "text": "Un article.", "metadata": {"n": 2**70}}]
+    path = tmp_path / "in.jsonl"
+    path.write_bytes(_jsonl(rows))
+    [item] = read_articles([str(path)])
+    assert item.article.id == "12345678901234567890123"
+    assert item.article.metadata == {"n": 2**70}

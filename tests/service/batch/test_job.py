@@ -230,6 +230,17 @@ def test_duplicate_ids_are_skipped_and_reported(tmp_path: Path) -> None:
     assert summary.duplicate_examples == ["b.jsonl:1: id 'x' already used by a.jsonl:1"]
 
 
+def test_the_deduped_corpus_keeps_long_integers_in_metadata(tmp_path: Path) -> None:
+    # Each article goes through the work directory's JSON lines (service.jsonl).
+    big = 2**70 + 1
+    line = '{"id": 12345678901234567890123, "text": "Un.", "metadata": {"n": %d, "f": 1e-07}}'
+    (tmp_path / "in.jsonl").write_text(line % big + "\n")
+    dedupe(["in.jsonl"], tmp_path / "out")
+    [row] = jsonl(tmp_path / "out" / "deduped.jsonl")
+    assert row["id"] == "12345678901234567890123"
+    assert row["metadata"] == {"n": big, "f": 1e-07}
+
+
 def test_an_empty_input_gives_empty_outputs(tmp_path: Path) -> None:
     (tmp_path / "empty.jsonl").write_text("")
     summary = dedupe(["empty.jsonl"], tmp_path / "out")
