@@ -17,7 +17,7 @@ import numpy as np
 import numpy.typing as npt
 from rapidfuzz.distance import LCSseq
 
-from detector.arrays import distinct, distinct_counts
+from detector.arrays import bounded_counts, distinct
 from detector.config import DetectorConfig
 from detector.prepare import Prepared, _ranges
 from detector.text import I64
@@ -194,7 +194,9 @@ def _overlapping(
     """The unit pairs ``(i, j)``, one per shared shingle row, that share enough of the
     smaller unit's shingles, in order."""
     count = int(j_sizes.shape[0])
-    pairs, shared = distinct_counts(i_rows.astype(np.int64) * count + j_rows)
+    pairs, shared = bounded_counts(
+        i_rows.astype(np.int64) * count + j_rows, int(i_sizes.shape[0]) * count
+    )
     i, j = pairs // count, pairs % count
     smaller = np.minimum(i_sizes[i], j_sizes[j])
     keep = (shared >= np.minimum(smaller, _MIN_SHARED)) & (
