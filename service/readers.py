@@ -31,7 +31,6 @@ import trafilatura
 
 from detector.errors import InvalidArticle, RediteError
 from detector.model import Article, parse_published_at
-from service import jsonl
 
 TEXT_SUFFIXES = (".txt",)
 HTML_SUFFIXES = (".html", ".htm")
@@ -212,26 +211,17 @@ def _article_from_line(line: str, where: Location) -> Article:
 def parse_json_object(line: str, where: Location | str) -> dict[str, Any]:
     """One JSONL line as a JSON object, or an :class:`InputError` saying what is wrong."""
     try:
-        value = jsonl.loads(line)
-    except (ValueError, RecursionError):  # read again for json's own message
-        value = _strict_loads(line, where)
+        value = json.loads(line.rstrip("\r\n"), parse_constant=reject_constant)
+    except json.JSONDecodeError as error:
+        raise InputError(f"{where}: not valid JSON: {error.msg} at column {error.colno}") from None
+    except (ValueError, RecursionError) as error:  # e.g. a 5,000-digit number, deep nesting
+        raise InputError(f"{where}: not valid JSON: {str(error)[:100]}") from None
     if not isinstance(value, dict):
         raise InputError(
             f"{where}: expected a JSON object per line "
             f'({{"id": ..., "text": ...}}), got {_json_type(value)}'
         )
     return value
-
-
-def _strict_loads(line: str, where: Location | str) -> Any:
-    """A line orjson refuses, read by ``json``: the value where it takes one (deep
-    nesting, a number out of a double's range), else its error message."""
-    try:
-        return json.loads(line.rstrip("\r\n"), parse_constant=reject_constant)
-    except json.JSONDecodeError as error:
-        raise InputError(f"{where}: not valid JSON: {error.msg} at column {error.colno}") from None
-    except (ValueError, RecursionError) as error:  # e.g. a 5,000-digit number, deep nesting
-        raise InputError(f"{where}: not valid JSON: {str(error)[:100]}") from None
 
 
 def article_from_object(value: Mapping[str, Any], where: Location) -> Article:

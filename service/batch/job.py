@@ -19,6 +19,7 @@ what finished tasks wrote, so that ``--resume`` picks up where a job stopped.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import sys
@@ -279,7 +280,7 @@ class _LazyTick:
 
 def _state(work: Path) -> dict[str, Any] | None:
     try:
-        state: dict[str, Any] = jsonl.loads((work / "state.json").read_bytes())
+        state: dict[str, Any] = json.loads((work / "state.json").read_bytes())
     except (OSError, ValueError):
         return None
     return state
@@ -400,7 +401,7 @@ def write_outputs(plan: Plan, out: Path, summary: Summary, progress: Progress) -
     summary.clustered = sum(m >= graph.first for c in found for m in c.members)
     summary.copies = len(dropped)
     for shard in range(plan.shards):
-        group_summary = jsonl.loads(plan.path("group", shard, ".json").read_bytes())
+        group_summary = json.loads(plan.path("group", shard, ".json").read_bytes())
         summary.hot_buckets += group_summary["hot_buckets"]
 
     named = [{**r, "a": ids[r["a"]], "b": ids[r["b"]]} for r in rows]
@@ -490,7 +491,7 @@ def _rows(plan: Plan, step: str) -> Iterator[dict[str, Any]]:
     for number in range(plan.partitions):
         with plan.path(step, number, ".jsonl").open("rb") as handle:
             for line in handle:
-                yield jsonl.loads(line)
+                yield json.loads(line)
 
 
 def _write_lines(path: Path, rows: Any) -> None:

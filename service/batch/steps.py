@@ -30,6 +30,7 @@ tasks it finished. Articles are numbered in input order (their *ordinal*); parti
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 from collections import OrderedDict, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
@@ -171,11 +172,11 @@ def read_partition(plan: Plan, number: int, wanted: Sequence[int] | None = None)
 
 
 def _article(line: bytes, path: Path, index: int) -> Article:
-    return article_from_object(jsonl.loads(line), Location(str(path), index + 1))
+    return article_from_object(json.loads(line), Location(str(path), index + 1))
 
 
 def read_meta(plan: Plan, number: int) -> dict[str, list[Any]]:
-    meta: dict[str, list[Any]] = jsonl.loads(plan.path("read", number, ".meta.json").read_bytes())
+    meta: dict[str, list[Any]] = json.loads(plan.path("read", number, ".meta.json").read_bytes())
     return meta
 
 

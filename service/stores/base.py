@@ -15,6 +15,7 @@ the truth, and every match is verified against its text.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -160,7 +161,7 @@ def encode_record(stored: Stored) -> bytes:
 def decode_record(data: bytes | str) -> Stored:
     """The inverse of :func:`encode_record`."""
     try:
-        record = jsonl.loads(data)
+        record = json.loads(data)
         indexed_at = parse_published_at(record.pop("indexed_at"), "indexed_at")
         published_at = parse_published_at(record.pop("published_at", None))
         segments = record.pop("segments", None)
