@@ -13,11 +13,13 @@
   by step.
 - **Side by side.** datasketch's per-paragraph recipe (word 5-grams, 128 permutations,
   MinHashLSH at 0.5, as in the accuracy benchmark) on the ``--datasketch-size`` corpus,
-  in a subprocess measured the same way.
+  in a subprocess measured the same way, and ``redite dedupe`` on it again, in
+  ``--rounds`` rounds that take turns at going first; the ratio is the median of the
+  rounds' ratios (these shared machines drift by a fifth within half an hour).
 
 Example::
 
-    python -m benchmarks.dedupe --out benchmarks/results/dedupe.json    # about an hour
+    python -m benchmarks.dedupe --out benchmarks/results/dedupe.json    # about 45 minutes
     python -m benchmarks.dedupe --quick                                  # about a minute
 """
 
@@ -28,6 +30,7 @@ import contextlib
 import itertools
 import json
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -281,6 +284,21 @@ def run_datasketch(size: int, seed: int) -> dict[str, Any]:
     return result
 
 
+def side_by_side(size: int, seed: int, jobs: int | None, rounds: int) -> list[dict[str, Any]]:
+    """datasketch's recipe and ``redite dedupe`` on the same corpus, ``rounds`` times,
+    each going first in turn; each round's ratio of throughputs (redite / datasketch)."""
+    found = []
+    for number in range(rounds):
+        _log(f"side by side, round {number + 1} of {rounds}")
+        if number % 2 == 0:
+            datasketch, redite = run_datasketch(size, seed), run_scale(size, seed, jobs)
+        else:
+            redite, datasketch = run_scale(size, seed, jobs), run_datasketch(size, seed)
+        ratio = datasketch["seconds"] / redite["seconds"]
+        found.append({"datasketch": datasketch, "redite": redite, "ratio": ratio})
+    return found
+
+
 def run_against(
     size: int, archive: int, tonight: int, seed: int, jobs: int | None
 ) -> dict[str, Any]:
@@ -335,8 +353,8 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
         # Slices of a corpus the scale runs generated already, when one is large enough.
         size = min((n for n in args.sizes if n >= archive + tonight), default=archive + tonight)
         against = run_against(size, archive, tonight, args.seed, args.jobs)
-    datasketch = run_datasketch(args.datasketch_size, args.seed)
-    ours = next(s for s in scale if s["articles"] == args.datasketch_size)
+    rounds = side_by_side(args.datasketch_size, args.seed, args.jobs, args.rounds)
+    middle = sorted(rounds, key=lambda r: r["datasketch"]["seconds"])[len(rounds) // 2]
     return {
         "benchmark": "dedupe",
         "command": "python -m benchmarks.dedupe " + " ".join(sys.argv[1:]),
@@ -350,8 +368,16 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
         },
         "scale": scale,
         "against": against,
-        "datasketch": datasketch,
-        "datasketch_ratio": ours["articles_per_s"] / datasketch["articles_per_s"],
+        "datasketch": middle["datasketch"],
+        "side_by_side": [
+            {
+                "redite_seconds": r["redite"]["seconds"],
+                "datasketch_seconds": r["datasketch"]["seconds"],
+                "ratio": r["ratio"],
+            }
+            for r in rounds
+        ],
+        "datasketch_ratio": statistics.median(r["ratio"] for r in rounds),
         "targets": TARGETS,
     }
 
@@ -374,6 +400,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--data", type=Path, default=None, help="impresso passages.jsonl.gz")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--jobs", type=int, default=None, help="redite dedupe --jobs")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="rounds with datasketch (default: %(default)s)")  # fmt: skip
     parser.add_argument("--against-sizes", type=lambda v: [int(x) for x in v.split(",")],
                         default=[20_000, 5_000],
                         help="ARCHIVE,TONIGHT articles for the nightly job against a Redis "
@@ -387,11 +415,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if args.quick:
         args.sizes, args.datasketch_size, args.articles = [2000, 5000], 5000, 300
+        args.rounds = 1
         args.against_sizes = [2000, 500]
     if not any(args.against_sizes):
         args.against_sizes = None
     elif len(args.against_sizes) != 2:
         parser.error("--against-sizes takes two numbers: ARCHIVE,TONIGHT")
+    if args.rounds < 1:
+        parser.error("--rounds must be at least 1")
     if args.datasketch_size not in args.sizes:
         parser.error("--datasketch-size must be one of --sizes")
     result = measure(args)
