@@ -115,7 +115,7 @@ def test_inputs_are_checked_before_any_work(tmp_path: Path) -> None:
 
 
 def test_long_integer_ids_and_metadata_keep_every_digit(tmp_path: Path) -> None:
-    # orjson, which reads the lines, would read these as floats: see service.jsonl.
+    # Lines are read with json, which keeps every digit (orjson would give floats).
     rows = [{"id": 12345678901234567890123, "text": "Un article.", "metadata": {"n": 2**70}}]
     path = tmp_path / "in.jsonl"
     path.write_bytes(_jsonl(rows))
