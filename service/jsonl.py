@@ -5,9 +5,9 @@ times as fast as ``json.dumps(value, ensure_ascii=False, separators=(",", ":"))`
 against 52 us for a 3 KB article). It refuses integers past 64 bits, which ``json``
 then writes. The bytes are the same but for the spelling of some floats (``1e-7`` for
 ``1e-07``), which read back the same, and NaN and the infinities, which are written as
-``null`` (``json`` writes ``NaN``, which is not JSON). Reading stays with ``json``: orjson reads a 3 KB
-line barely faster (and a ``str`` slower), and reads an integer past 64 bits as a
-float.
+``null`` (``json`` writes ``NaN``, which is not JSON). Reading stays with ``json``:
+orjson reads a 3 KB line barely faster (and a ``str`` slower), and reads an integer
+past 64 bits as a float.
 """
 
 from __future__ import annotations
