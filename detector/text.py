@@ -142,12 +142,13 @@ def _fold_code_points(cps: U32) -> Folded:
     table = _FOLD.table()
     if cps.shape[0] and int(cps.max()) >= _TABLE_SIZE:
         return _fold_slowly(cps, table)
-    mapped = table[cps]
-    keep = np.flatnonzero(mapped)
-    chars = mapped[keep]
+    mapped = np.take(table, cps)
+    kept = mapped != 0
+    chars = mapped[kept]
+    keep = np.flatnonzero(kept)  # a mask's positions come faster than the values'
     if chars.shape[0] and int(chars.max()) >= _EXPANDED:
-        return _expand(chars, keep.astype(np.int64))
-    return Folded(chars, keep.astype(np.int64))
+        return _expand(chars, keep.astype(np.int64, copy=False))
+    return Folded(chars, keep.astype(np.int64, copy=False))
 
 
 # Conjoining jamo that compose into precomposed Hangul syllables (Unicode 3.12).
@@ -165,7 +166,8 @@ def _compose_hangul(folded: Folded) -> Folded:
     syllable maps back to its first jamo."""
     chars, pos = folded.chars, folded.pos
     n = chars.shape[0]
-    if n < 2 or not _within(chars, _L).any():
+    # The maximum is the quick answer for most texts (Latin letters fold below the jamo).
+    if n < 2 or int(chars.max()) < _L[0] or not _within(chars, _L).any():
         return folded
     follows = np.zeros(n, dtype=bool)  # chars[i] follows chars[i - 1] in the text
     follows[1:] = pos[1:] == pos[:-1] + 1
