@@ -10,7 +10,6 @@ import functools
 from dataclasses import dataclass
 
 import xxhash
-from datasketch import MinHashLSH
 
 from detector.errors import InvalidConfig
 
@@ -191,8 +190,19 @@ its own index namespace (its band keys differ). ``python -m benchmarks.sweep`` m
 them; docs/engine.md gives the figures."""
 
 
+KNOWN_BANDS: dict[tuple[float, int], tuple[int, int]] = {(0.3, 64): (21, 3)}
+"""datasketch's optimum for the default threshold and permutations, written down (a
+test checks it against datasketch): importing datasketch pulls in SciPy and redis-py,
+about a second at the start of every process, most of them never needing the rest."""
+
+
 @functools.lru_cache(maxsize=64)
 def _optimal_bands(threshold: float, num_perm: int) -> tuple[int, int]:
+    known = KNOWN_BANDS.get((threshold, num_perm))
+    if known is not None:
+        return known
+    from datasketch import MinHashLSH  # noqa: PLC0415  # slow to import: see KNOWN_BANDS
+
     lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
     return int(lsh.b), int(lsh.r)
 

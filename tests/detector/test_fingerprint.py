@@ -17,6 +17,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from detector import Article, DetectorConfig, InvalidConfig, RediteError
+from detector.config import KNOWN_BANDS
 from detector.fingerprint import EMPTY, band_keys, shingle_hashes, sign
 from detector.prepare import prepare_batch
 from detector.text import I64, U32, fold
@@ -352,3 +353,9 @@ def test_presets_name_whole_configurations() -> None:
 def test_an_unknown_preset_names_the_choices() -> None:
     with pytest.raises(InvalidConfig, match=r"unknown preset 'scans': choose one of news, ocr"):
         DetectorConfig.preset("scans")
+
+
+@pytest.mark.parametrize(("threshold", "num_perm"), sorted(KNOWN_BANDS))
+def test_the_bandings_written_down_are_datasketchs(threshold: float, num_perm: int) -> None:
+    lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
+    assert KNOWN_BANDS[threshold, num_perm] == (lsh.b, lsh.r)
