@@ -39,7 +39,7 @@ _NOTICE_WORDS = (
 )
 """What every ``_NOTICE`` match contains: substring tests are twice as fast as the
 regex, which then runs only on the rare text that passes them."""
-_NOTICE_FRAGMENTS = tuple(
+NOTICE_FRAGMENTS = tuple(
     max(re.split(r"[^\x00-\x7f]", word), key=len).encode() for word in _NOTICE_WORDS
 )
 """The longest ASCII part of each of ``_NOTICE_WORDS`` ("tous droits r" of "tous droits
@@ -163,7 +163,7 @@ def may_hold_notice(text: str) -> bool:
         lowered = text.lower()
         return any(word in lowered for word in _NOTICE_WORDS)
     data = text.encode("utf-8", errors="surrogatepass").lower()
-    return any(fragment in data for fragment in _NOTICE_FRAGMENTS)
+    return any(fragment in data for fragment in NOTICE_FRAGMENTS)
 
 
 def may_hold_inline_furniture(text: str, start: int, end: int, *, notices: bool = True) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -10,6 +11,7 @@ import numpy as np
 import numpy.typing as npt
 
 from detector.arrays import distinct
+from detector.boilerplate import NOTICE_FRAGMENTS
 from detector.config import DetectorConfig
 from detector.fingerprint import U64, band_keys, shingle_hashes, sign
 from detector.model import Article
@@ -111,6 +113,61 @@ def _signatures_and_keys(hashes: U32, units: I64, config: DetectorConfig) -> tup
     return signatures, band_keys(signatures, *config.bands_rows())
 
 
+def may_hold_notices(
+    articles: Sequence[Article], hashes: U32, offsets: I64, k: int
+) -> npt.NDArray[np.bool_]:
+    """For each article, False where :func:`detector.boilerplate.may_hold_notice` would
+    say False too, found from the shingle hashes of the articles' folded streams
+    (``offsets`` delimit each article's in ``hashes``, windows across two articles
+    included) at a fraction of its cost.
+
+    The notice fragments it looks for are ASCII, and folding maps a run of ASCII
+    characters to the run of their folded letters: a text that holds a fragment holds
+    every shingle of the fragment's folded letters. So an article lacking one shingle
+    of each fragment holds none. Its shingles are looked up in a table of the
+    fragments' shingles by their low 16 bits, and the few that land on one are checked.
+    Texts with one of the two characters that lower-case to ASCII are left to the full
+    test, which lower-cases them whole.
+    """
+    maybe = np.ones(len(articles), dtype=bool)
+    known = _notice_shingles(k)
+    if known is None:  # a fragment shorter than a shingle: no shortcut
+        return maybe
+    table, every, fragments = known
+    found = np.flatnonzero(table[hashes & np.uint32(0xFFFF)])
+    values = hashes[found]
+    kept = np.isin(values, every)
+    found, values = found[kept], values[kept]
+    owner = np.searchsorted(offsets, found, side="right") - 1
+    inside = found < offsets[owner + 1] - k + 1  # windows across two articles are neither's
+    held: dict[int, set[int]] = {}
+    for article, value in zip(owner[inside].tolist(), values[inside].tolist(), strict=True):
+        held.setdefault(article, set()).add(value)
+    for n, article in enumerate(articles):
+        if "\u212a" in article.text or "\u0130" in article.text:
+            continue
+        shingles = held.get(n)
+        maybe[n] = shingles is not None and any(f <= shingles for f in fragments)
+    return maybe
+
+
+@functools.lru_cache(maxsize=8)
+def _notice_shingles(k: int) -> tuple[Bools, U32, tuple[frozenset[int], ...]] | None:
+    """A table marking the low 16 bits of the notice fragments' shingles, those
+    shingles, and each fragment's; None when a fragment folds to fewer than ``k``
+    letters."""
+    each = []
+    for fragment in NOTICE_FRAGMENTS:
+        folded = fold(fragment.decode("ascii"))
+        if len(folded) < k:
+            return None
+        each.append(frozenset(shingle_hashes(folded.chars, k).tolist()))
+    every = np.array(sorted(frozenset().union(*each)), dtype=np.uint32)
+    table = np.zeros(1 << 16, dtype=bool)
+    table[every & np.uint32(0xFFFF)] = True
+    return table, every, tuple(each)
+
+
 def prepare(article: Article, config: DetectorConfig) -> Prepared:
     """Prepare one article (see :func:`prepare_batch`)."""
     return prepare_batch([article], config)[0]
@@ -149,6 +206,7 @@ def prepare_batch(
     offsets = np.concatenate(([0], np.cumsum(lengths)))
     stream = np.concatenate([f.chars for f in folded]) if folded else np.zeros(0, np.uint32)
     all_hashes = shingle_hashes(stream, k)
+    notices = may_hold_notices(articles, all_hashes, offsets, k).tolist()
     per_article: list[tuple[U32, tuple[Paragraph, ...], I64]] = []
     for n, (article, f, start) in enumerate(
         zip(articles, folded, offsets[:-1].tolist(), strict=True)
@@ -158,7 +216,7 @@ def prepare_batch(
         if kept is not None and (kept[1].shape[0] == 0 or int(kept[1].max()) <= len(f)):
             per_article.append((hashes, *kept))
             continue
-        paras = tuple(paragraphs(article.text))
+        paras = tuple(paragraphs(article.text, notices=None if notices[n] else False))
         per_article.append((hashes, paras, units(article.text, f, hashes, list(paras), config)))
 
     unit_counts = np.array([u.shape[0] for _, _, u in per_article], dtype=np.int64)

@@ -82,14 +82,17 @@ def paragraphs_of(rows: npt.NDArray[np.integer[Any]]) -> tuple[Paragraph, ...]:
     return tuple(Paragraph(start, end, REASONS[code]) for start, end, code in rows.tolist())
 
 
-def paragraphs(text: str) -> list[Paragraph]:
+def paragraphs(text: str, *, notices: bool | None = None) -> list[Paragraph]:
     """Split ``text`` into paragraphs and flag the boilerplate ones.
+
+    ``notices=False`` says that the text holds no notice wording (as
+    :func:`detector.boilerplate.may_hold_notice` would say, from a cheaper test).
 
     >>> [p.boilerplate for p in paragraphs("Rechercher\\n\\nLe texte de l'article, long.")]
     ['short', None]
     """
     found: list[Paragraph] = []
-    notices = may_hold_notice(text)
+    notices = may_hold_notice(text) if notices is None else notices
     for block in _blocks(text):
         for start, end in _block_paragraphs(text, block, notices):
             found.append(Paragraph(start, end, classify(text[start:end], notices=notices)))

@@ -6,13 +6,17 @@ import random
 from collections import Counter
 from itertools import combinations, pairwise, product
 
+import numpy as np
 from hypothesis import HealthCheck, given
 from hypothesis import strategies as st
 
 from detector import Article, ArticleReport, check_corpus
 from detector.align import _FULL_JOIN, _MIN_SHARED, may_self_pair, self_paired, unit_pairs
+from detector.boilerplate import NOTICE_FRAGMENTS, may_hold_notice
 from detector.config import DetectorConfig
-from detector.prepare import Prepared, prepare_batch
+from detector.fingerprint import shingle_hashes
+from detector.prepare import Prepared, may_hold_notices, prepare_batch
+from detector.text import fold
 from tests.properties import property_settings
 
 WORDS = [
@@ -212,3 +216,50 @@ def test_the_cheap_self_pair_test_lets_every_paired_text_through(
     paired = [bool(unit_pairs(p, None, config)) for p in prepared]
     let_through = may_self_pair(prepared, config).tolist()
     assert all(maybe for maybe, found in zip(let_through, paired, strict=True) if found)
+
+
+NOTICE_WORDS = [f.decode() for f in NOTICE_FRAGMENTS]
+
+
+@st.composite
+def texts_with_notice_wording(draw: st.DrawFn) -> str:
+    """Words, notice fragments whole or cut short, in any case, glued or spaced."""
+    pieces = draw(
+        st.lists(
+            st.one_of(
+                st.sampled_from(WORDS),
+                st.sampled_from(NOTICE_WORDS).map(lambda w: w.upper() if len(w) % 2 else w),
+                st.sampled_from(NOTICE_WORDS).flatmap(
+                    lambda w: st.integers(1, len(w)).map(lambda n: w[:n])
+                ),
+                st.text(max_size=5),
+                st.sampled_from(["\u212a", "\u0130", "é", "œ", "-", "'"]),
+            ),
+            max_size=12,
+        )
+    )
+    return draw(st.sampled_from(["", " ", "\n"])).join(pieces)
+
+
+@SETTINGS
+@given(st.lists(texts_with_notice_wording(), min_size=1, max_size=5))
+def test_the_notice_shortcut_says_maybe_wherever_the_full_test_does(texts: list[str]) -> None:
+    folded = [fold(t) for t in texts]
+    lengths = np.array([len(f) for f in folded], dtype=np.int64)
+    offsets = np.concatenate(([0], np.cumsum(lengths)))
+    stream = np.concatenate([f.chars for f in folded])
+    maybe = may_hold_notices(
+        [Article(str(n), t) for n, t in enumerate(texts)], shingle_hashes(stream, 5), offsets, 5
+    )
+    for text, said in zip(texts, maybe.tolist(), strict=True):
+        assert said or not may_hold_notice(text)
+
+
+def test_the_notice_shortcut_rules_out_plain_news() -> None:
+    texts = ["Le Conseil fédéral a décidé hier de convoquer les chambres.", "Suivez-nous !"]
+    prepared = prepare_batch([Article(str(n), t) for n, t in enumerate(texts)], DetectorConfig())
+    folded = [p.folded for p in prepared]
+    offsets = np.concatenate(([0], np.cumsum([len(f) for f in folded])))
+    stream = np.concatenate([f.chars for f in folded])
+    found = may_hold_notices([p.article for p in prepared], shingle_hashes(stream, 5), offsets, 5)
+    assert found.tolist() == [False, True]
