@@ -16,7 +16,8 @@ from detector.config import DetectorConfig
 from detector.corpus import check_corpus
 from detector.model import Article
 from service.batch.executors import DaskExecutor, Executor, LocalExecutor
-from service.batch.job import JobOptions, Summary, run_job
+from service.batch.job import JobOptions, Summary, _write_deduped, run_job
+from service.batch.steps import Plan, write_partition
 
 OUTPUTS = ("pairs.jsonl", "clusters.jsonl", "repeats.jsonl", "deduped.jsonl", "report.html")
 
@@ -303,3 +304,30 @@ def test_tonight_against_everything_seen_before(
     }
     assert copies_of_the_past
     assert not copies_of_the_past & kept
+
+
+@pytest.mark.parametrize(
+    "dropped",
+    [set(), {0}, {6}, {0, 1, 2}, {2, 3}, {3, 4, 5}, {0, 2, 4, 6}, set(range(7))],
+)
+def test_the_deduped_corpus_copies_every_line_but_the_dropped(
+    tmp_path: Path, dropped: set[int]
+) -> None:
+    # Partitions of three lines (the last of one): dropped lines at their edges, runs
+    # of them, whole partitions.
+    articles = [Article(f"a{n}", f"Texte numéro {n} é" * (n + 1)) for n in range(7)]
+    plan = Plan(str(tmp_path), DetectorConfig(), partitions=3, partition_size=3, shard_bits=2)
+    for number in range(3):
+        write_partition(plan.work, number, articles[3 * number : 3 * number + 3])
+    out = tmp_path / "deduped.jsonl"
+    written = _write_deduped(plan, out, dropped, _silent)
+    kept = [json.loads(line)["id"] for line in out.read_bytes().splitlines()]
+    assert kept == [a.id for n, a in enumerate(articles) if n not in dropped]
+    assert written == len(kept)
+
+
+def test_the_deduped_corpus_is_copied_where_the_kernel_does_not_copy_ranges(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delattr("os.copy_file_range", raising=False)
+    test_the_deduped_corpus_copies_every_line_but_the_dropped(tmp_path, {1, 4})
