@@ -54,7 +54,7 @@ def render_markdown(result: dict[str, Any], plot: Path | None = None, link: str 
              _gib(largest["peak_rss_bytes"]), largest["peak_rss_bytes"] <= 6 * 2**30),
         ]  # fmt: skip
     rows.append((f"{ds['articles']:,} articles: throughput / datasketch per-paragraph", ">= 5x",
-                 f"{result['datasketch_ratio']:.1f}x",
+                 f"{result['datasketch_ratio']:.2f}x",
                  result["datasketch_ratio"] >= goals["datasketch_ratio"]))  # fmt: skip
     out = [
         "## Batch job: redite dedupe",
@@ -222,7 +222,7 @@ def _side_by_side(result: dict[str, Any]) -> list[str]:
         f"{recipe}, in {len(rounds)} round{'' if len(rounds) == 1 else 's'} with `redite "
         "dedupe` on it, each going first in turn (datasketch's peak memory "
         f"{_gib(ds['peak_rss_bytes'])}); the ratio is the median of the rounds': "
-        f"{result['datasketch_ratio']:.1f}x.",
+        f"{result['datasketch_ratio']:.2f}x.",
         "",
         "| round | datasketch | redite dedupe | redite / datasketch |",
         "| ---: | ---: | ---: | ---: |",
