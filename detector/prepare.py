@@ -206,7 +206,12 @@ def prepare_batch(
     offsets = np.concatenate(([0], np.cumsum(lengths)))
     stream = np.concatenate([f.chars for f in folded]) if folded else np.zeros(0, np.uint32)
     all_hashes = shingle_hashes(stream, k)
-    notices = may_hold_notices(articles, all_hashes, offsets, k).tolist()
+    # Kept segmentations (the batch job's verification) need no notice test.
+    notices = (
+        may_hold_notices(articles, all_hashes, offsets, k).tolist()
+        if segments is None or any(kept is None for kept in segments)
+        else None
+    )
     per_article: list[tuple[U32, tuple[Paragraph, ...], I64]] = []
     for n, (article, f, start) in enumerate(
         zip(articles, folded, offsets[:-1].tolist(), strict=True)
@@ -216,7 +221,8 @@ def prepare_batch(
         if kept is not None and (kept[1].shape[0] == 0 or int(kept[1].max()) <= len(f)):
             per_article.append((hashes, *kept))
             continue
-        paras = tuple(paragraphs(article.text, notices=None if notices[n] else False))
+        maybe_notices = notices is None or notices[n]
+        paras = tuple(paragraphs(article.text, notices=None if maybe_notices else False))
         per_article.append((hashes, paras, units(article.text, f, hashes, list(paras), config)))
 
     unit_counts = np.array([u.shape[0] for _, _, u in per_article], dtype=np.int64)
