@@ -20,7 +20,6 @@ from detector.config import PRESETS, DetectorConfig
 from detector.errors import RediteError
 from service.check import check_files, explain_files
 from service.report import explain_json, explain_report, json_lines, text_report
-from service.server import serve as run_server
 from service.settings import Settings, parse_duration
 from service.stores import DEFAULT_STORE, check_url
 
@@ -222,7 +221,9 @@ def serve(  # noqa: PLR0917  # one parameter per option
         check_url(settings.store)  # a bad URL fails here, not in a worker
     except RediteError as error:
         raise click.ClickException(str(error)) from None
-    run_server(settings)
+    from service.server import serve  # noqa: PLC0415  # aiohttp: a quarter second, for serve only
+
+    serve(settings)
 
 
 @cli.command()
