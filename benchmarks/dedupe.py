@@ -19,7 +19,7 @@
 
 Example::
 
-    python -m benchmarks.dedupe --out benchmarks/results/dedupe.json    # about 45 minutes
+    python -m benchmarks.dedupe --out benchmarks/results/dedupe.json    # 45 to 60 minutes
     python -m benchmarks.dedupe --quick                                  # about a minute
 """
 

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 import numpy as np
 import numpy.typing as npt
@@ -151,7 +150,7 @@ def may_hold_notices(
     return maybe
 
 
-@functools.lru_cache(maxsize=8)
+@lru_cache(maxsize=8)
 def _notice_shingles(k: int) -> tuple[Bools, U32, tuple[frozenset[int], ...]] | None:
     """A table marking the low 16 bits of the notice fragments' shingles, those
     shingles, and each fragment's; None when a fragment folds to fewer than ``k``
