@@ -215,7 +215,7 @@ def _side_by_side(result: dict[str, Any]) -> list[str]:
     if not rounds:
         return [
             f"{recipe}: {ds['seconds']:,.1f} s, {ds['articles_per_s']:,.0f} articles/s, peak "
-            f"{_gib(ds['peak_rss_bytes'])}; redite dedupe is {result['datasketch_ratio']:.1f}x "
+            f"{_gib(ds['peak_rss_bytes'])}; redite dedupe is {result['datasketch_ratio']:.2f}x "
             "its throughput."
         ]
     return [
