@@ -46,7 +46,7 @@ from service.batch.inputs import Fields, ReadStats, check_inputs, read_articles
 from service.batch.steps import Plan, lines_of, write_atomically
 from service.report import counted
 
-STATE_VERSION = 2
+STATE_VERSION = 3
 """Bumped when the work directory's files change, so that --resume refuses an old one."""
 RELATED = ("duplicate", "republication")
 

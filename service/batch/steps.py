@@ -10,7 +10,7 @@ tasks it finished. Articles are numbered in input order (their *ordinal*); parti
   (where each line starts) and ``read/P.meta.json`` (ids, dates, sources).
 - **fingerprint** (per partition, each started once the read has written it): every
   article's band keys as postings ``fingerprint/P.keys.npy`` / ``P.ords.npy`` sorted by
-  key, each unit's band keys, the articles' paragraphs and units, and their internal
+  key then ordinal, each unit's band keys, the articles' paragraphs and units, and their internal
   repeats.
 - **group** (per shard of the key space): the shard's postings from every partition,
   sorted by key then ordinal, with each bucket's key and first member: an index of the
@@ -216,7 +216,9 @@ def fingerprint(plan: Plan, number: int) -> None:
                 repeats.append({"id": prepared.article.id, **found.to_json()})
     bands = plan.config.bands_rows()[0]
     all_keys = _joined(keys, np.uint64)
-    order = np.argsort(all_keys)  # the group step orders equal keys by ordinal
+    # Stable: equal keys stay in ordinal order, so that the group step, merging the
+    # partitions in order, finds every bucket's members by ordinal.
+    order = np.argsort(all_keys, kind="stable")
     save_array(plan.path("fingerprint", number, ".ords.npy"), _joined(owners, np.uint32)[order])
     save_array(
         plan.path("fingerprint", number, ".unit_keys.npy"),
@@ -273,7 +275,10 @@ def group(plan: Plan, shard: int) -> None:
         ords_parts.append(np.asarray(ords[low:high]))
     keys = np.concatenate(keys_parts)
     ords = np.concatenate(ords_parts)
-    order = np.argsort(keys)  # a third of the time of a lexsort with the ordinals
+    # The partitions come in ordinal order, each sorted by key then ordinal: a stable
+    # sort merges their runs (0.30 s against 0.49 s for the default sort of a shard of
+    # 6.4 million postings) and leaves each bucket's members by ordinal.
+    order = np.argsort(keys, kind="stable")
     keys, ords = keys[order], ords[order]
     starts = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1])))
     sizes = np.diff(np.append(starts, keys.shape[0]))
@@ -291,8 +296,6 @@ def group(plan: Plan, shard: int) -> None:
     kept = sizes >= 2
     shared = np.repeat(kept, sizes)
     keys, ords = keys[shared], ords[shared]
-    order = np.lexsort((ords, keys))  # the same buckets, members now by ordinal
-    keys, ords = keys[order], ords[order]
     bucket_starts = np.concatenate(([0], np.cumsum(sizes[kept])))
     # The same postings by ordinal: a candidates task reads its partition's slice, the
     # keys worth looking up at all.
