@@ -93,8 +93,9 @@ def paragraphs(text: str, *, notices: bool | None = None) -> list[Paragraph]:
     """
     found: list[Paragraph] = []
     notices = may_hold_notice(text) if notices is None else notices
-    for block in _blocks(text):
-        for start, end in _block_paragraphs(text, block, notices):
+    blocks = _blocks(text)
+    for n, block in enumerate(blocks, 1):
+        for start, end in _block_paragraphs(text, block, notices, above=n < len(blocks)):
             found.append(Paragraph(start, end, classify(text[start:end], notices=notices)))
     if found and all(p.boilerplate is not None for p in found):
         # A text made only of heading-like lines still has a body: its headings.
@@ -136,11 +137,15 @@ def _hyphenated(line: str, following: str) -> bool:
     return len(line) > 1 and line[-1] in "-‐¬" and line[-2].isalpha() and following[:1].islower()
 
 
-def _is_hard_wrapped(lines: list[str]) -> bool:
+def _is_hard_wrapped(lines: list[str], *, above: bool = False) -> bool:
     """Lines cut at a fixed width (OCR columns, e-mail): open-ended, and short or, when
     long, mostly followed by a line that goes on in lower case.
 
-    Page furniture stacked above or below such text is peeled off afterwards.
+    ``above`` says that more text follows the block: a stack of short lines that each
+    start with a capital is then the page's header (edition, section, headline,
+    byline), not wrapped text. Alone, or last, such a stack is joined: an advertisement
+    or a notice in an OCR column reads like one, and is reused as a whole.
+    Page furniture stacked above or below wrapped text is peeled off afterwards.
     """
     if len(lines) < 3:
         return False
@@ -148,7 +153,13 @@ def _is_hard_wrapped(lines: list[str]) -> bool:
     if sum(open_ends) < 0.5 * (len(lines) - 1):
         return False
     if statistics.median(len(line) for line in lines) <= 100:
-        return True
+        # A break inside a sentence now and then lands before a word in lower case
+        # (or a figure).
+        return not above or sum(
+            not following[:1].isupper()
+            for following, open_end in zip(lines[1:], open_ends, strict=True)
+            if open_end
+        ) >= 0.1 * sum(open_ends)
     # Long lines are wrapped too (wide OCR columns) when they break mid-sentence: the
     # line after an open end mostly starts in lower case.
     lower = sum(
@@ -160,12 +171,12 @@ def _is_hard_wrapped(lines: list[str]) -> bool:
 
 
 def _block_paragraphs(
-    text: str, block: list[tuple[int, int]], notices: bool = True
+    text: str, block: list[tuple[int, int]], notices: bool = True, *, above: bool = False
 ) -> list[tuple[int, int]]:
     """A block's paragraphs; ``notices=False`` when the text holds no notice wording
-    (:func:`detector.boilerplate.may_hold_notice`)."""
+    (:func:`detector.boilerplate.may_hold_notice`), ``above`` when more text follows."""
     lines = [text[s:e] for s, e in block]
-    if not _is_hard_wrapped(lines):
+    if not _is_hard_wrapped(lines, above=above):
         return _line_paragraphs(block, lines)
     # A site's header and footer lines often sit in the same block as a wrapped body:
     # peel them off the edges, and split out furniture found in between.
