@@ -106,9 +106,18 @@ def _ranges(starts: I64, ends: I64) -> tuple[I64, I64]:
 
 def _signatures_and_keys(hashes: U32, units: I64, config: DetectorConfig) -> tuple[U32, U64]:
     """The signatures and band keys of ``units``, ranges of the shingles ``hashes``."""
-    idx, owner = _ranges(units[:, 0], units[:, 1] - config.shingle_size + 1)
-    offsets = np.concatenate(([0], np.cumsum(np.bincount(owner, minlength=units.shape[0]))))
-    signatures = sign(hashes[idx], offsets, config.num_perm, config.seed)
+    starts = units[:, 0]
+    ends = np.maximum(units[:, 1] - config.shingle_size + 1, starts)
+    offsets = np.concatenate(([0], np.cumsum(ends - starts)))
+    if np.all(starts[1:] >= ends[:-1]):
+        # Units follow each other without overlapping (as segmentation cuts them): a
+        # mask of the shingles inside one takes a third of the time of their indices.
+        size = hashes.shape[0]
+        edges = np.bincount(starts, minlength=size + 1) - np.bincount(ends, minlength=size + 1)
+        shingles = hashes[np.cumsum(edges[:size]) > 0]
+    else:
+        shingles = hashes[_ranges(starts, ends)[0]]
+    signatures = sign(shingles, offsets, config.num_perm, config.seed)
     return signatures, band_keys(signatures, *config.bands_rows())
 
 

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from detector import Article, DetectorConfig, InvalidConfig, RediteError
 from detector.config import KNOWN_BANDS
 from detector.fingerprint import EMPTY, band_keys, shingle_hashes, sign
-from detector.prepare import prepare_batch
+from detector.prepare import _signatures_and_keys, prepare_batch
 from detector.text import I64, U32, fold
 from tests.properties import property_settings
 
@@ -359,3 +359,26 @@ def test_an_unknown_preset_names_the_choices() -> None:
 def test_the_bandings_written_down_are_datasketchs(threshold: float, num_perm: int) -> None:
     lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
     assert KNOWN_BANDS[threshold, num_perm] == (lsh.b, lsh.r)
+
+
+@given(
+    cuts=st.lists(st.integers(0, 60), min_size=2, max_size=12),
+    overlap=st.booleans(),
+)
+@PROPERTY
+def test_unit_signatures_are_those_of_each_units_shingles(cuts: list[int], overlap: bool) -> None:
+    """Units that follow each other (the segmenter's) and units that overlap are signed
+    alike: each from its own shingles."""
+    config = DetectorConfig()
+    k = config.shingle_size
+    hashes = np.arange(100, 164, dtype=np.uint32) * np.uint32(2654435761)
+    bounds = sorted(cuts)
+    units = np.array(
+        [(a, min(b + (k if overlap else 0), 64 + k - 1)) for a, b in pairwise(bounds)],
+        dtype=np.int64,
+    ).reshape(-1, 2)
+    signatures, _ = _signatures_and_keys(hashes, units, config)
+    for row, (a, b) in zip(signatures, units.tolist(), strict=True):
+        own = hashes[a : max(b - k + 1, a)]
+        expected = sign(own, np.array([0, own.shape[0]]), config.num_perm, config.seed)[0]
+        assert (row == expected).all()
