@@ -99,8 +99,8 @@ async def _store(app: web.Application) -> AsyncIterator[None]:
 
 async def _warm_up(app: web.Application) -> None:
     """Before the first request: the engine's lazily built tables and the HTML
-    extractor's import, which would otherwise cost each worker's first request 70 to
-    130 ms."""
+    extractor's import, which would otherwise add 60 to 120 ms to each worker's first
+    request (docs/service.md)."""
     prepare(Article("warm-up", _WARM_UP_TEXT), app[SETTINGS].detector)
     extract_main_text(f"<html><body><p>{_WARM_UP_TEXT}</p></body></html>")
 
