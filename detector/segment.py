@@ -149,25 +149,17 @@ def _is_hard_wrapped(lines: list[str], *, above: bool = False) -> bool:
     """
     if len(lines) < 3:
         return False
-    open_ends = [not _ends_sentence(line) for line in lines[:-1]]
-    if sum(open_ends) < 0.5 * (len(lines) - 1):
+    # How the line after each open-ended line starts.
+    goes_on = [following[:1] for line, following in pairwise(lines) if not _ends_sentence(line)]
+    if len(goes_on) < 0.5 * (len(lines) - 1):
         return False
     if statistics.median(len(line) for line in lines) <= 100:
         # A break inside a sentence now and then lands before a word in lower case
         # (or a figure).
-        return not above or sum(
-            not following[:1].isupper()
-            for following, open_end in zip(lines[1:], open_ends, strict=True)
-            if open_end
-        ) >= 0.1 * sum(open_ends)
+        return not above or sum(not start.isupper() for start in goes_on) >= 0.1 * len(goes_on)
     # Long lines are wrapped too (wide OCR columns) when they break mid-sentence: the
     # line after an open end mostly starts in lower case.
-    lower = sum(
-        following[:1].islower()
-        for following, open_end in zip(lines[1:], open_ends, strict=True)
-        if open_end
-    )
-    return lower >= 0.5 * sum(open_ends)
+    return sum(start.islower() for start in goes_on) >= 0.5 * len(goes_on)
 
 
 def _block_paragraphs(
