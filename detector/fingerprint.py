@@ -43,6 +43,12 @@ def _rotl(x: U32, r: int, spare: U32) -> None:
     np.bitwise_or(x, spare, out=x)
 
 
+def _xorshift(x: U32, r: int, spare: U32) -> None:
+    """``x ^= x >> r`` in place (``spare``: a scratch array like it)."""
+    np.right_shift(x, np.uint32(r), out=spare)
+    np.bitwise_xor(x, spare, out=x)
+
+
 def shingle_hashes(chars: U32, k: int, seed: int = 0) -> U32:
     """XXH32 of every ``k``-character window of ``chars`` (UTF-32-LE bytes), in order.
 
@@ -84,11 +90,11 @@ def shingle_hashes(chars: U32, k: int, seed: int = 0) -> U32:
             h += spare
             _rotl(h, 17, spare)
             h *= _P4
-        for shift, prime in ((15, _P2), (13, _P3), (16, None)):
-            np.right_shift(h, np.uint32(shift), out=spare)
-            h ^= spare
-            if prime is not None:
-                h *= prime
+        _xorshift(h, 15, spare)
+        h *= _P2
+        _xorshift(h, 13, spare)
+        h *= _P3
+        _xorshift(h, 16, spare)
     return h
 
 
