@@ -17,9 +17,9 @@ import numpy as np
 import numpy.typing as npt
 from rapidfuzz.distance import LCSseq
 
-from detector.arrays import bounded_counts, distinct
+from detector.arrays import bounded_counts, distinct, ranges
 from detector.config import DetectorConfig
-from detector.prepare import Prepared, _ranges
+from detector.prepare import Prepared
 from detector.text import I64
 
 _MIN_BLOCK = 3
@@ -163,7 +163,7 @@ def _self_unit_pairs(texts: Sequence[Prepared], config: DetectorConfig) -> list[
     k = config.shingle_size
     starts = units[:, 0] + first_hash[text]
     ends = np.maximum(units[:, 1] - k + 1, units[:, 0]) + first_hash[text]
-    idx, unit = _ranges(starts, ends)
+    idx, unit = ranges(starts, ends)
     hashes = np.concatenate([t.hashes for t in texts])[idx].astype(np.uint64)
     if len(texts) == 1:  # any number of units: (hash, unit)
         codes = distinct((hashes << np.uint64(32)) | unit.astype(np.uint64))
@@ -193,7 +193,7 @@ def _self_unit_pairs(texts: Sequence[Prepared], config: DetectorConfig) -> list[
     position = np.arange(rows, dtype=np.int64)
     # Each row meets the rows after it in its run: all of them, or the next one.
     stop = np.where(run_length <= _FULL_JOIN, run_end, np.minimum(position + 2, run_end))
-    later, row = _ranges(position + 1, stop)
+    later, row = ranges(position + 1, stop)
     if later.shape[0] == 0:
         return []
     return _overlapping(unit[row], unit[later], sizes, sizes, config)
@@ -219,7 +219,7 @@ def _cross_pairs(a: Prepared, b: Prepared, config: DetectorConfig) -> list[tuple
     run_length = np.bincount(run_id)[run_id]
     full = run_length * found <= _FULL_JOIN * _FULL_JOIN
     take = np.where(full | first, found, np.minimum(found, 1))
-    b_rows, a_rows = _ranges(lo, lo + take)
+    b_rows, a_rows = ranges(lo, lo + take)
     return _overlapping(a_units[a_rows], b_units[b_rows], a.unit_sizes, b.unit_sizes, config)
 
 

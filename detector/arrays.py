@@ -8,6 +8,7 @@ import numpy as np
 import numpy.typing as npt
 
 T = TypeVar("T", bound=np.generic)
+I64 = npt.NDArray[np.int64]
 
 
 def distinct(values: npt.NDArray[T]) -> npt.NDArray[T]:
@@ -54,6 +55,19 @@ def bounded_counts(
     table = np.bincount(values, minlength=bound)
     found = np.flatnonzero(table)
     return found, table[found]
+
+
+def ranges(starts: I64, ends: I64) -> tuple[I64, I64]:
+    """Concatenated ``range(starts[g], ends[g])`` and the group each value belongs to.
+
+    >>> ranges(np.array([0, 5]), np.array([2, 8]))
+    (array([0, 1, 5, 6, 7]), array([0, 0, 1, 1, 1]))
+    """
+    lengths = np.maximum(ends - starts, 0)
+    owner = np.repeat(np.arange(lengths.shape[0], dtype=np.int64), lengths)
+    firsts = np.cumsum(lengths) - lengths
+    idx = np.arange(owner.shape[0], dtype=np.int64) - firsts[owner] + starts[owner]
+    return idx, owner
 
 
 def _fresh(ordered: npt.NDArray[T]) -> npt.NDArray[np.bool_]:

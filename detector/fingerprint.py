@@ -8,15 +8,21 @@ value against ``xxhash.xxh32_intdigest``.
 
 Signatures are datasketch's ``affine32`` MinHash: the same values as
 ``datasketch.MinHash(num_perm, seed, hashfunc=shingle_hash)`` fed the same shingles.
+
+Batches of :data:`COMPILED_FROM` shingles or more run the same computations as compiled
+loops (:mod:`detector.kernels`), four to five times faster, once numba has paid its
+start-up in the process.
 """
 
 from __future__ import annotations
 
 from functools import lru_cache
+from types import ModuleType
 
 import numpy as np
 import numpy.typing as npt
 
+from detector.arrays import ranges
 from detector.text import U32
 
 U64 = npt.NDArray[np.uint64]
@@ -34,6 +40,30 @@ EMPTY = np.uint32(0xFFFFFFFF)
 # within the CPU's last-level cache (4 MB at 64 permutations; measured fastest of 512 to
 # 65536 on the benchmark machine).
 _BLOCK = 16384
+
+COMPILED_FROM = 100_000
+"""Shingles in one call from which it runs the compiled loops of :mod:`detector.kernels`:
+about 30 articles of 3 KB. Below it, numba's start-up in the process (about half a
+second, a second more the first time it compiles) would cost more than it saves: a
+single article checked or matched stays on numpy, a batch job's partitions do not."""
+
+
+def _kernels() -> ModuleType:
+    """:mod:`detector.kernels`, imported by the first call that needs it."""
+    from detector import kernels  # noqa: PLC0415  # numba: slow to import, see COMPILED_FROM
+
+    return kernels
+
+
+def _compiled_sign(hashes: U32, starts: I64, ends: I64, num_perm: int, seed: int) -> U32:
+    """:func:`detector.kernels.sign`, given the arrays it was compiled for (contiguous:
+    each other layout or type would be compiled again)."""
+    starts = np.ascontiguousarray(starts, dtype=np.int64)
+    ends = np.maximum(np.ascontiguousarray(ends, dtype=np.int64), starts)
+    signatures: U32 = _kernels().sign(
+        np.ascontiguousarray(hashes, dtype=np.uint32), starts, ends, *permutations(num_perm, seed)
+    )
+    return signatures
 
 
 def _rotl(x: U32, r: int, spare: U32) -> None:
@@ -63,6 +93,9 @@ def shingle_hashes(chars: U32, k: int, seed: int = 0) -> U32:
     n = int(chars.shape[0]) - k + 1
     if n <= 0:
         return np.zeros(0, dtype=np.uint32)
+    if n >= COMPILED_FROM:
+        hashes: U32 = _kernels().shingle_hashes(np.ascontiguousarray(chars, np.uint32), k, seed)
+        return hashes
     s = np.uint32(seed)
     spare = np.empty(n, dtype=np.uint32)
     with np.errstate(over="ignore"):
@@ -119,6 +152,31 @@ def permutations(num_perm: int, seed: int) -> tuple[U32, U32]:
     return a, b
 
 
+def sign_ranges(hashes: U32, starts: I64, ends: I64, num_perm: int, seed: int) -> U32:
+    """MinHash signatures of ranges of shingle hashes, one row per range.
+
+    Range ``g`` is ``hashes[starts[g]:ends[g]]``; ranges may overlap. An empty range gets
+    :data:`EMPTY` everywhere.
+
+    >>> sig = sign_ranges(np.arange(5, dtype=np.uint32), np.array([0, 3]), np.array([4, 3]), 4, 1)
+    >>> sig.shape, bool((sig[1] == EMPTY).all())
+    ((2, 4), True)
+    """
+    sizes = np.maximum(ends - starts, 0)
+    if int(sizes.sum()) >= COMPILED_FROM:
+        return _compiled_sign(hashes, starts, ends, num_perm, seed)
+    offsets = np.concatenate(([0], np.cumsum(sizes)))
+    if np.all(starts[1:] >= ends[:-1]):
+        # Ranges follow each other without overlapping (as segmentation cuts units): a
+        # mask of the shingles inside one takes a third of the time of their indices.
+        size = hashes.shape[0]
+        edges = np.bincount(starts, minlength=size + 1) - np.bincount(ends, minlength=size + 1)
+        shingles = hashes[np.cumsum(edges[:size]) > 0]
+    else:
+        shingles = hashes[ranges(starts, ends)[0]]
+    return sign(shingles, offsets, num_perm, seed)
+
+
 def sign(hashes: U32, offsets: I64, num_perm: int, seed: int) -> U32:
     """MinHash signatures of groups of shingle hashes, one row per group.
 
@@ -130,6 +188,8 @@ def sign(hashes: U32, offsets: I64, num_perm: int, seed: int) -> U32:
     ((2, 4), True)
     """
     groups = int(offsets.shape[0]) - 1
+    if hashes.shape[0] >= COMPILED_FROM:
+        return _compiled_sign(hashes, offsets[:-1], offsets[1:], num_perm, seed)
     out = np.full((groups, num_perm), EMPTY, dtype=np.uint32)
     if groups <= 0 or hashes.shape[0] == 0:
         return out

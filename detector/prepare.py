@@ -9,10 +9,10 @@ from functools import cached_property, lru_cache
 import numpy as np
 import numpy.typing as npt
 
-from detector.arrays import distinct
+from detector.arrays import distinct, ranges
 from detector.boilerplate import NOTICE_FRAGMENTS
 from detector.config import DetectorConfig
-from detector.fingerprint import U64, band_keys, shingle_hashes, sign
+from detector.fingerprint import U64, band_keys, shingle_hashes, sign_ranges
 from detector.model import Article
 from detector.segment import Paragraph, paragraphs, units
 from detector.text import I64, U32, Folded, fold
@@ -76,7 +76,7 @@ class Prepared:
         """The distinct ``(hash, unit)`` pairs of the units, sorted by hash, then unit."""
         k = int(self.folded.chars.shape[0]) - int(self.hashes.shape[0]) + 1
         starts, ends = self.units[:, 0], np.maximum(self.units[:, 1] - k + 1, self.units[:, 0])
-        idx, owner = _ranges(starts, ends)
+        idx, owner = ranges(starts, ends)
         codes = distinct(
             (self.hashes[idx].astype(np.uint64) << np.uint64(32)) | owner.astype(np.uint64)
         )
@@ -95,29 +95,11 @@ class Prepared:
         return distinct(self.keys[self.indexable].ravel())
 
 
-def _ranges(starts: I64, ends: I64) -> tuple[I64, I64]:
-    """Concatenated ``range(starts[g], ends[g])`` and the group each value belongs to."""
-    lengths = np.maximum(ends - starts, 0)
-    owner = np.repeat(np.arange(lengths.shape[0], dtype=np.int64), lengths)
-    firsts = np.cumsum(lengths) - lengths
-    idx = np.arange(owner.shape[0], dtype=np.int64) - firsts[owner] + starts[owner]
-    return idx, owner
-
-
 def _signatures_and_keys(hashes: U32, units: I64, config: DetectorConfig) -> tuple[U32, U64]:
     """The signatures and band keys of ``units``, ranges of the shingles ``hashes``."""
     starts = units[:, 0]
     ends = np.maximum(units[:, 1] - config.shingle_size + 1, starts)
-    offsets = np.concatenate(([0], np.cumsum(ends - starts)))
-    if np.all(starts[1:] >= ends[:-1]):
-        # Units follow each other without overlapping (as segmentation cuts them): a
-        # mask of the shingles inside one takes a third of the time of their indices.
-        size = hashes.shape[0]
-        edges = np.bincount(starts, minlength=size + 1) - np.bincount(ends, minlength=size + 1)
-        shingles = hashes[np.cumsum(edges[:size]) > 0]
-    else:
-        shingles = hashes[_ranges(starts, ends)[0]]
-    signatures = sign(shingles, offsets, config.num_perm, config.seed)
+    signatures = sign_ranges(hashes, starts, ends, config.num_perm, config.seed)
     return signatures, band_keys(signatures, *config.bands_rows())
 
 

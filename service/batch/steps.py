@@ -43,11 +43,11 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from detector.arrays import distinct, distinct_counts
+from detector.arrays import distinct, distinct_counts, ranges
 from detector.config import DetectorConfig
 from detector.matcher import index_keys
 from detector.model import Article, Match
-from detector.prepare import Prepared, Segments, _ranges, prepare_batch
+from detector.prepare import Prepared, Segments, prepare_batch
 from detector.repeats import internal_repeats_of
 from detector.score import compare
 from detector.segment import paragraph_rows, paragraphs_of
@@ -423,7 +423,7 @@ class _Shards:
             high = np.asarray(bucket_starts[bucket + 1])
             sizes[where] = high - low
             small = (high - low) <= self.plan.config.hot_bucket_cap
-            at, row = _ranges(low[small], high[small])
+            at, row = ranges(low[small], high[small])
             rows.append(where[small][row])
             members.append(np.asarray(shard_ords[at]))
         return sizes, _joined(rows, np.int64), _joined(members, np.uint32)

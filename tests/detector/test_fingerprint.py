@@ -8,6 +8,7 @@ datasketch, and a reader can check the engine against code they already trust.
 from __future__ import annotations
 
 from itertools import pairwise
+from typing import Any
 
 import numpy as np
 import pytest
@@ -16,9 +17,9 @@ from datasketch import MinHash, MinHashLSH
 from hypothesis import given
 from hypothesis import strategies as st
 
-from detector import Article, DetectorConfig, InvalidConfig, RediteError
+from detector import Article, DetectorConfig, InvalidConfig, RediteError, fingerprint, kernels
 from detector.config import KNOWN_BANDS
-from detector.fingerprint import EMPTY, band_keys, shingle_hashes, sign
+from detector.fingerprint import EMPTY, band_keys, permutations, shingle_hashes, sign, sign_ranges
 from detector.prepare import _signatures_and_keys, prepare_batch
 from detector.text import I64, U32, fold
 from tests.properties import property_settings
@@ -382,3 +383,67 @@ def test_unit_signatures_are_those_of_each_units_shingles(cuts: list[int], overl
         own = hashes[a : max(b - k + 1, a)]
         expected = sign(own, np.array([0, own.shape[0]]), config.num_perm, config.seed)[0]
         assert (row == expected).all()
+
+
+@given(
+    chars=st.lists(st.integers(0, 0x10FFFF), max_size=80),
+    k=st.integers(1, 9),
+    seed=seeds,
+)
+@PROPERTY
+def test_the_compiled_shingle_hashes_are_numpys(chars: list[int], k: int, seed: int) -> None:
+    """detector.kernels computes the same XXH32 values as the numpy version (and so as
+    xxhash), for any window size and seed."""
+    array = np.array(chars, dtype=np.uint32)
+    assert (
+        kernels.shingle_hashes(array, k, seed).tolist() == shingle_hashes(array, k, seed).tolist()
+    )
+
+
+@given(
+    hashes=st.lists(st.integers(0, 2**32 - 1), max_size=80),
+    ranges=st.lists(st.tuples(st.integers(0, 80), st.integers(0, 80)), max_size=10),
+    num_perm=st.sampled_from([1, 7, 64]),
+    seed=seeds,
+)
+@PROPERTY
+def test_the_compiled_signatures_are_numpys(
+    hashes: list[int], ranges: list[tuple[int, int]], num_perm: int, seed: int
+) -> None:
+    """detector.kernels signs ranges (overlapping, empty, in any order) as the numpy
+    version does."""
+    array = np.array(hashes, dtype=np.uint32)
+    size = array.shape[0]
+    starts = np.array([min(a, size) for a, _ in ranges], dtype=np.int64)
+    ends = np.array([min(b, size) for _, b in ranges], dtype=np.int64)
+    compiled = kernels.sign(array, starts, np.maximum(ends, starts), *permutations(num_perm, seed))
+    assert compiled.tolist() == sign_ranges(array, starts, ends, num_perm, seed).tolist()
+
+
+def test_a_large_batch_runs_the_compiled_loops_with_the_same_result(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A batch of COMPILED_FROM shingles or more is hashed and signed by detector.kernels,
+    with the values of the numpy version."""
+    articles = [Article(str(n), f"{NEWS} Paragraphe {n}.\n\n{NEWS[n:]}") for n in range(40)]
+    config = DetectorConfig()
+    monkeypatch.setattr(fingerprint, "COMPILED_FROM", 10**12)
+    expected = prepare_batch(articles, config)
+    calls: list[str] = []
+    monkeypatch.setattr(fingerprint, "COMPILED_FROM", 1_000)
+    for name in ("shingle_hashes", "sign"):
+        monkeypatch.setattr(kernels, name, _counted(getattr(kernels, name), name, calls))
+    found = prepare_batch(articles, config)
+    assert calls == ["shingle_hashes", "sign"]
+    for a, b in zip(found, expected, strict=True):
+        assert a.hashes.tolist() == b.hashes.tolist()
+        assert a.signatures.tolist() == b.signatures.tolist()
+        assert a.keys.tolist() == b.keys.tolist()
+
+
+def _counted(function: Any, name: str, calls: list[str]) -> Any:
+    def counted(*args: Any) -> Any:
+        calls.append(name)
+        return function(*args)
+
+    return counted
