@@ -19,6 +19,7 @@ from rapidfuzz.distance import LCSseq
 
 from detector.arrays import bounded_counts, distinct, ranges
 from detector.config import DetectorConfig
+from detector.fingerprint import compiled
 from detector.prepare import Prepared
 from detector.text import I64
 
@@ -112,13 +113,24 @@ def may_self_pair(texts: Sequence[Prepared], config: DetectorConfig) -> npt.NDAr
     """
     k = config.shingle_size
     counts = np.array([t.units.shape[0] for t in texts], dtype=np.int64)
+    lengths = np.array([t.hashes.shape[0] for t in texts], dtype=np.int64)
+    if (kernels := compiled(int(lengths.sum()))) is not None:
+        spans = np.concatenate([t.units for t in texts])
+        spans[:, 1] = np.maximum(spans[:, 1] - k + 1, spans[:, 0]) - spans[:, 0]
+        maybe: npt.NDArray[np.bool_] = kernels.may_self_pair(
+            np.concatenate([t.hashes for t in texts]),
+            np.concatenate(([0], np.cumsum(lengths))),
+            spans,
+            np.concatenate(([0], np.cumsum(counts))),
+            _MAX_TABLE_BITS,
+        )
+        return maybe
     repeated = []
     for text in texts:
         hashes = text.hashes
         bits = min(int(hashes.shape[0]).bit_length() + 2, _MAX_TABLE_BITS)
         bucket = hashes & np.uint32((1 << bits) - 1)
         repeated.append(np.bincount(bucket)[bucket] >= 2)
-    lengths = np.array([t.hashes.shape[0] for t in texts], dtype=np.int64)
     prefix = np.zeros(int(lengths.sum()) + 1, dtype=np.int64)
     if repeated:
         np.cumsum(np.concatenate(repeated), out=prefix[1:])
@@ -128,9 +140,9 @@ def may_self_pair(texts: Sequence[Prepared], config: DetectorConfig) -> npt.NDAr
     starts = units[:, 0] + first_hash
     rows = np.maximum(units[:, 1] - k + 1, units[:, 0]) + first_hash - starts
     held = prefix[starts + rows] - prefix[starts]
-    maybe = np.zeros(len(texts), dtype=bool)
-    maybe[owner[(held >= 1) & (2 * held >= rows)]] = True
-    return maybe & (counts >= 2)
+    flags = np.zeros(len(texts), dtype=bool)
+    flags[owner[(held >= 1) & (2 * held >= rows)]] = True
+    return flags & (counts >= 2)
 
 
 _MAX_TABLE_BITS = 22

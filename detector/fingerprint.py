@@ -48,21 +48,24 @@ second, a second more the first time it compiles) would cost more than it saves:
 single article checked or matched stays on numpy, a batch job's partitions do not."""
 
 
-def _kernels() -> ModuleType:
-    """:mod:`detector.kernels`, imported by the first call that needs it."""
+def compiled(size: int) -> ModuleType | None:
+    """:mod:`detector.kernels` for a call over ``size`` values (shingles, hashes) from
+    :data:`COMPILED_FROM` on, imported then; None below, for the numpy version."""
+    if size < COMPILED_FROM:
+        return None
     from detector import kernels  # noqa: PLC0415  # numba: slow to import, see COMPILED_FROM
 
     return kernels
 
 
-def _compiled_sign(hashes: U32, starts: I64, ends: I64, num_perm: int, seed: int) -> U32:
-    """:func:`detector.kernels.sign`, given the arrays it was compiled for (contiguous:
-    each other layout or type would be compiled again)."""
+def _compiled_sign(
+    kernels: ModuleType, hashes: U32, starts: I64, ends: I64, ab: tuple[U32, U32]
+) -> U32:
+    """:func:`detector.kernels.sign` with the permutations ``ab``, given the arrays it
+    was compiled for (contiguous: each other layout or type would be compiled again)."""
     starts = np.ascontiguousarray(starts, dtype=np.int64)
     ends = np.maximum(np.ascontiguousarray(ends, dtype=np.int64), starts)
-    signatures: U32 = _kernels().sign(
-        np.ascontiguousarray(hashes, dtype=np.uint32), starts, ends, *permutations(num_perm, seed)
-    )
+    signatures: U32 = kernels.sign(np.ascontiguousarray(hashes, dtype=np.uint32), starts, ends, *ab)
     return signatures
 
 
@@ -93,8 +96,8 @@ def shingle_hashes(chars: U32, k: int, seed: int = 0) -> U32:
     n = int(chars.shape[0]) - k + 1
     if n <= 0:
         return np.zeros(0, dtype=np.uint32)
-    if n >= COMPILED_FROM:
-        hashes: U32 = _kernels().shingle_hashes(np.ascontiguousarray(chars, np.uint32), k, seed)
+    if (kernels := compiled(n)) is not None:
+        hashes: U32 = kernels.shingle_hashes(np.ascontiguousarray(chars, np.uint32), k, seed)
         return hashes
     s = np.uint32(seed)
     spare = np.empty(n, dtype=np.uint32)
@@ -163,8 +166,8 @@ def sign_ranges(hashes: U32, starts: I64, ends: I64, num_perm: int, seed: int) -
     ((2, 4), True)
     """
     sizes = np.maximum(ends - starts, 0)
-    if int(sizes.sum()) >= COMPILED_FROM:
-        return _compiled_sign(hashes, starts, ends, num_perm, seed)
+    if (kernels := compiled(int(sizes.sum()))) is not None:
+        return _compiled_sign(kernels, hashes, starts, ends, permutations(num_perm, seed))
     offsets = np.concatenate(([0], np.cumsum(sizes)))
     if np.all(starts[1:] >= ends[:-1]):
         # Ranges follow each other without overlapping (as segmentation cuts units): a
@@ -188,8 +191,9 @@ def sign(hashes: U32, offsets: I64, num_perm: int, seed: int) -> U32:
     ((2, 4), True)
     """
     groups = int(offsets.shape[0]) - 1
-    if hashes.shape[0] >= COMPILED_FROM:
-        return _compiled_sign(hashes, offsets[:-1], offsets[1:], num_perm, seed)
+    if (kernels := compiled(int(hashes.shape[0]))) is not None:
+        ab = permutations(num_perm, seed)
+        return _compiled_sign(kernels, hashes, offsets[:-1], offsets[1:], ab)
     out = np.full((groups, num_perm), EMPTY, dtype=np.uint32)
     if groups <= 0 or hashes.shape[0] == 0:
         return out

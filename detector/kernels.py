@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import numba
 import numpy as np
+import numpy.typing as npt
 
 from detector.text import I64, U32
 
@@ -98,3 +99,39 @@ def sign(hashes: U32, starts: I64, ends: I64, a: U32, b: U32) -> U32:
             for p in range(perms):
                 row[p] = min(row[p], np.uint32(a[p] * mixed + b[p]))
     return out
+
+
+@numba.njit(cache=True, nogil=True)
+def may_self_pair(
+    hashes: U32, bounds: I64, rows: I64, unit_bounds: I64, max_bits: int
+) -> npt.NDArray[np.bool_]:
+    """:func:`detector.align.may_self_pair` of the texts whose hashes are
+    ``hashes[bounds[t]:bounds[t + 1]]`` and whose units' shingles are the rows
+    ``[start, start + count)`` of those, ``(start, count)`` in
+    ``rows[unit_bounds[t]:unit_bounds[t + 1]]``."""
+    texts = bounds.shape[0] - 1
+    maybe = np.zeros(texts, dtype=np.bool_)
+    table = np.zeros(1 << max_bits, dtype=np.uint8)
+    for t in range(texts):
+        first, last = unit_bounds[t], unit_bounds[t + 1]
+        if last - first < 2:
+            continue
+        lo, n = bounds[t], bounds[t + 1] - bounds[t]
+        bits = 0
+        while n >> bits:
+            bits += 1
+        mask = np.uint32((1 << min(bits + 2, max_bits)) - 1)
+        for i in range(lo, lo + n):
+            cell = hashes[i] & mask
+            table[cell] = min(table[cell] + 1, 2)
+        for u in range(first, last):
+            start, count = rows[u, 0], rows[u, 1]
+            held = 0
+            for i in range(lo + start, lo + start + count):
+                held += table[hashes[i] & mask] >= 2
+            if held >= 1 and 2 * held >= count:
+                maybe[t] = True
+                break
+        for i in range(lo, lo + n):
+            table[hashes[i] & mask] = 0
+    return maybe

@@ -5,12 +5,13 @@ from __future__ import annotations
 import random
 from collections import Counter
 from itertools import combinations, pairwise, product
+from unittest.mock import patch
 
 import numpy as np
 from hypothesis import HealthCheck, given
 from hypothesis import strategies as st
 
-from detector import Article, ArticleReport, check_corpus
+from detector import Article, ArticleReport, check_corpus, fingerprint
 from detector.align import _FULL_JOIN, _MIN_SHARED, may_self_pair, self_paired, unit_pairs
 from detector.boilerplate import NOTICE_FRAGMENTS, may_hold_notice
 from detector.config import DetectorConfig
@@ -214,8 +215,12 @@ def test_the_cheap_self_pair_test_lets_every_paired_text_through(
         texts.append(text + "\n\n" + "".join(copy))
     prepared = prepare_batch([Article(str(n), t) for n, t in enumerate(texts)], config)
     paired = [bool(unit_pairs(p, None, config)) for p in prepared]
-    let_through = may_self_pair(prepared, config).tolist()
+    with patch.object(fingerprint, "COMPILED_FROM", 10**12):
+        let_through = may_self_pair(prepared, config).tolist()
     assert all(maybe for maybe, found in zip(let_through, paired, strict=True) if found)
+    # The loop compiled for large batches (detector.kernels) says the same.
+    with patch.object(fingerprint, "COMPILED_FROM", 0):
+        assert may_self_pair(prepared, config).tolist() == let_through
 
 
 NOTICE_WORDS = [f.decode() for f in NOTICE_FRAGMENTS]
