@@ -19,7 +19,7 @@ from rapidfuzz.distance import LCSseq
 
 from detector.arrays import bounded_counts, distinct, ranges
 from detector.config import DetectorConfig
-from detector.fingerprint import compiled
+from detector.kernels import loops_for
 from detector.prepare import Prepared
 from detector.text import I64
 
@@ -114,7 +114,7 @@ def may_self_pair(texts: Sequence[Prepared], config: DetectorConfig) -> npt.NDAr
     k = config.shingle_size
     counts = np.array([t.units.shape[0] for t in texts], dtype=np.int64)
     lengths = np.array([t.hashes.shape[0] for t in texts], dtype=np.int64)
-    if (kernels := compiled(int(lengths.sum()))) is not None:
+    if (kernels := loops_for(int(lengths.sum()))) is not None:
         spans = np.concatenate([t.units for t in texts])
         spans[:, 1] = np.maximum(spans[:, 1] - k + 1, spans[:, 0]) - spans[:, 0]
         maybe: npt.NDArray[np.bool_] = kernels.may_self_pair(

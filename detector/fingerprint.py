@@ -9,9 +9,8 @@ value against ``xxhash.xxh32_intdigest``.
 Signatures are datasketch's ``affine32`` MinHash: the same values as
 ``datasketch.MinHash(num_perm, seed, hashfunc=shingle_hash)`` fed the same shingles.
 
-Batches of :data:`COMPILED_FROM` shingles or more run the same computations as compiled
-loops (:mod:`detector.kernels`), four to five times faster, once numba has paid its
-start-up in the process.
+Large batches run the same computations as compiled loops (:mod:`detector.kernels`),
+four to five times faster, once numba has paid its start-up in the process.
 """
 
 from __future__ import annotations
@@ -23,6 +22,7 @@ import numpy as np
 import numpy.typing as npt
 
 from detector.arrays import ranges
+from detector.kernels import loops_for
 from detector.text import U32
 
 U64 = npt.NDArray[np.uint64]
@@ -41,31 +41,15 @@ EMPTY = np.uint32(0xFFFFFFFF)
 # 65536 on the benchmark machine).
 _BLOCK = 16384
 
-COMPILED_FROM = 100_000
-"""Shingles in one call from which it runs the compiled loops of :mod:`detector.kernels`:
-about 30 articles of 3 KB. Below it, numba's start-up in the process (about half a
-second, a second more the first time it compiles) would cost more than it saves: a
-single article checked or matched stays on numpy, a batch job's partitions do not."""
-
-
-def compiled(size: int) -> ModuleType | None:
-    """:mod:`detector.kernels` for a call over ``size`` values (shingles, hashes) from
-    :data:`COMPILED_FROM` on, imported then; None below, for the numpy version."""
-    if size < COMPILED_FROM:
-        return None
-    from detector import kernels  # noqa: PLC0415  # numba: slow to import, see COMPILED_FROM
-
-    return kernels
-
 
 def _compiled_sign(
-    kernels: ModuleType, hashes: U32, starts: I64, ends: I64, ab: tuple[U32, U32]
+    loops: ModuleType, hashes: U32, starts: I64, ends: I64, ab: tuple[U32, U32]
 ) -> U32:
-    """:func:`detector.kernels.sign` with the permutations ``ab``, given the arrays it
+    """:func:`detector.kernels.loops.sign` with the permutations ``ab``, given the arrays it
     was compiled for (contiguous: each other layout or type would be compiled again)."""
     starts = np.ascontiguousarray(starts, dtype=np.int64)
-    ends = np.maximum(np.ascontiguousarray(ends, dtype=np.int64), starts)
-    signatures: U32 = kernels.sign(np.ascontiguousarray(hashes, dtype=np.uint32), starts, ends, *ab)
+    ends = np.ascontiguousarray(ends, dtype=np.int64)
+    signatures: U32 = loops.sign(np.ascontiguousarray(hashes, dtype=np.uint32), starts, ends, *ab)
     return signatures
 
 
@@ -96,7 +80,7 @@ def shingle_hashes(chars: U32, k: int, seed: int = 0) -> U32:
     n = int(chars.shape[0]) - k + 1
     if n <= 0:
         return np.zeros(0, dtype=np.uint32)
-    if (kernels := compiled(n)) is not None:
+    if (kernels := loops_for(n)) is not None:
         hashes: U32 = kernels.shingle_hashes(np.ascontiguousarray(chars, np.uint32), k, seed)
         return hashes
     s = np.uint32(seed)
@@ -165,8 +149,9 @@ def sign_ranges(hashes: U32, starts: I64, ends: I64, num_perm: int, seed: int) -
     >>> sig.shape, bool((sig[1] == EMPTY).all())
     ((2, 4), True)
     """
-    sizes = np.maximum(ends - starts, 0)
-    if (kernels := compiled(int(sizes.sum()))) is not None:
+    ends = np.maximum(ends, starts)  # a range that ends before its start is empty
+    sizes = ends - starts
+    if (kernels := loops_for(int(sizes.sum()))) is not None:
         return _compiled_sign(kernels, hashes, starts, ends, permutations(num_perm, seed))
     offsets = np.concatenate(([0], np.cumsum(sizes)))
     if np.all(starts[1:] >= ends[:-1]):
@@ -191,7 +176,7 @@ def sign(hashes: U32, offsets: I64, num_perm: int, seed: int) -> U32:
     ((2, 4), True)
     """
     groups = int(offsets.shape[0]) - 1
-    if (kernels := compiled(int(hashes.shape[0]))) is not None:
+    if (kernels := loops_for(int(hashes.shape[0]))) is not None:
         ab = permutations(num_perm, seed)
         return _compiled_sign(kernels, hashes, offsets[:-1], offsets[1:], ab)
     out = np.full((groups, num_perm), EMPTY, dtype=np.uint32)

@@ -17,9 +17,10 @@ from datasketch import MinHash, MinHashLSH
 from hypothesis import given
 from hypothesis import strategies as st
 
-from detector import Article, DetectorConfig, InvalidConfig, RediteError, fingerprint, kernels
+from detector import Article, DetectorConfig, InvalidConfig, RediteError, kernels
 from detector.config import KNOWN_BANDS
 from detector.fingerprint import EMPTY, band_keys, permutations, shingle_hashes, sign, sign_ranges
+from detector.kernels import loops
 from detector.prepare import _signatures_and_keys, prepare_batch
 from detector.text import I64, U32, fold
 from tests.properties import property_settings
@@ -395,9 +396,7 @@ def test_the_compiled_shingle_hashes_are_numpys(chars: list[int], k: int, seed: 
     """detector.kernels computes the same XXH32 values as the numpy version (and so as
     xxhash), for any window size and seed."""
     array = np.array(chars, dtype=np.uint32)
-    assert (
-        kernels.shingle_hashes(array, k, seed).tolist() == shingle_hashes(array, k, seed).tolist()
-    )
+    assert loops.shingle_hashes(array, k, seed).tolist() == shingle_hashes(array, k, seed).tolist()
 
 
 @given(
@@ -416,7 +415,7 @@ def test_the_compiled_signatures_are_numpys(
     size = array.shape[0]
     starts = np.array([min(a, size) for a, _ in ranges], dtype=np.int64)
     ends = np.array([min(b, size) for _, b in ranges], dtype=np.int64)
-    compiled = kernels.sign(array, starts, np.maximum(ends, starts), *permutations(num_perm, seed))
+    compiled = loops.sign(array, starts, np.maximum(ends, starts), *permutations(num_perm, seed))
     assert compiled.tolist() == sign_ranges(array, starts, ends, num_perm, seed).tolist()
 
 
@@ -427,12 +426,12 @@ def test_a_large_batch_runs_the_compiled_loops_with_the_same_result(
     with the values of the numpy version."""
     articles = [Article(str(n), f"{NEWS} Paragraphe {n}.\n\n{NEWS[n:]}") for n in range(40)]
     config = DetectorConfig()
-    monkeypatch.setattr(fingerprint, "COMPILED_FROM", 10**12)
+    monkeypatch.setattr(kernels, "COMPILED_FROM", 10**12)
     expected = prepare_batch(articles, config)
     calls: list[str] = []
-    monkeypatch.setattr(fingerprint, "COMPILED_FROM", 1_000)
+    monkeypatch.setattr(kernels, "COMPILED_FROM", 1_000)
     for name in ("shingle_hashes", "sign"):
-        monkeypatch.setattr(kernels, name, _counted(getattr(kernels, name), name, calls))
+        monkeypatch.setattr(loops, name, _counted(getattr(loops, name), name, calls))
     found = prepare_batch(articles, config)
     assert calls == ["shingle_hashes", "sign"]
     for a, b in zip(found, expected, strict=True):

@@ -11,7 +11,7 @@ import numpy as np
 from hypothesis import HealthCheck, given
 from hypothesis import strategies as st
 
-from detector import Article, ArticleReport, check_corpus, fingerprint
+from detector import Article, ArticleReport, check_corpus, kernels
 from detector.align import _FULL_JOIN, _MIN_SHARED, may_self_pair, self_paired, unit_pairs
 from detector.boilerplate import NOTICE_FRAGMENTS, may_hold_notice
 from detector.config import DetectorConfig
@@ -215,11 +215,11 @@ def test_the_cheap_self_pair_test_lets_every_paired_text_through(
         texts.append(text + "\n\n" + "".join(copy))
     prepared = prepare_batch([Article(str(n), t) for n, t in enumerate(texts)], config)
     paired = [bool(unit_pairs(p, None, config)) for p in prepared]
-    with patch.object(fingerprint, "COMPILED_FROM", 10**12):
+    with patch.object(kernels, "COMPILED_FROM", 10**12):
         let_through = may_self_pair(prepared, config).tolist()
     assert all(maybe for maybe, found in zip(let_through, paired, strict=True) if found)
     # The loop compiled for large batches (detector.kernels) says the same.
-    with patch.object(fingerprint, "COMPILED_FROM", 0):
+    with patch.object(kernels, "COMPILED_FROM", 0):
         assert may_self_pair(prepared, config).tolist() == let_through
 
 

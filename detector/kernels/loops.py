@@ -1,20 +1,8 @@
-"""Compiled loops for the two steps that touch every character of a batch.
+"""The loops numba compiles (see :mod:`detector.kernels` for when they run).
 
-:mod:`detector.fingerprint` hashes every shingle and signs every unit with numpy, one
-whole-array operation at a time, and each operation walks the arrays again: the time
-goes to memory traffic, not arithmetic. Here the same computations are loops that numba
-compiles to machine code, each value kept in registers from its first step to its last.
-On 256 scale-corpus articles of 3 KB, signing takes 25 us an article against 122 and
-hashing 9 against 45 (docs/batch.md).
-
-Compiling costs about a second the first time (numba keeps the result on disk, beside
-this file in ``__pycache__``), and importing numba and loading the compiled loops about
-half a second in every process after that. So :mod:`detector.fingerprint` calls these
-loops for large batches only, and this module is imported on the first of them.
-
-numba widens the products of unsigned 32-bit integers to 64 bits, so the arithmetic is
-written on 64-bit integers masked to 32 bits: every value is the numpy version's, which
-the tests check, and so datasketch's.
+numba widens the products of unsigned 32-bit integers to 64 bits, so the hashing and
+signing arithmetic is written on 64-bit integers masked to 32 bits: every value is the
+numpy version's, and so xxhash's and datasketch's.
 """
 
 from __future__ import annotations
