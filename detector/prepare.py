@@ -15,7 +15,7 @@ from detector.config import DetectorConfig
 from detector.fingerprint import U64, band_keys, shingle_hashes, sign_ranges
 from detector.model import Article
 from detector.segment import Paragraph, paragraphs, units
-from detector.text import I64, U32, Folded, fold
+from detector.text import I64, U32, Folded, fold, fold_batch
 
 Bools = npt.NDArray[np.bool_]
 
@@ -191,7 +191,7 @@ def prepare_batch(
     ((1, 2), 64)
     """
     k = config.shingle_size
-    folded = [fold(a.text) for a in articles]
+    folded = fold_batch([a.text for a in articles])
     lengths = np.array([len(f) for f in folded], dtype=np.int64)
     offsets = np.concatenate(([0], np.cumsum(lengths)))
     stream = np.concatenate([f.chars for f in folded]) if folded else np.zeros(0, np.uint32)

@@ -123,3 +123,42 @@ def may_self_pair(
         for i in range(lo, lo + n):
             table[hashes[i] & mask] = 0
     return maybe
+
+
+@numba.njit(cache=True, nogil=True)
+def fold(
+    cps: U32, bounds: I64, table: U32, expanded: int, hangul_from: int
+) -> tuple[U32, I64, I64, npt.NDArray[np.uint8]]:
+    """The code points of texts (text ``t`` is ``cps[bounds[t]:bounds[t + 1]]``) through
+    the fold table, as :func:`detector.text.fold` maps them: the kept characters, their
+    offsets in their text, where each text's begin, and each text's status: 1 folded,
+    2 folded but holding characters from ``hangul_from`` (the jamo to compose), 0 to be
+    folded again the general way (a code point past the table, or one that folds to
+    several characters, from ``expanded``)."""
+    texts = bounds.shape[0] - 1
+    size = table.shape[0]
+    chars = np.empty(cps.shape[0], dtype=np.uint32)
+    pos = np.empty(cps.shape[0], dtype=np.int64)
+    starts = np.zeros(texts + 1, dtype=np.int64)
+    status = np.ones(texts, dtype=np.uint8)
+    at = 0
+    for t in range(texts):
+        first = bounds[t]
+        past = False  # a code point past the table
+        top = np.uint32(0)
+        # Every character is written and only the kept ones move on: no branch to
+        # mispredict on the letters, spaces and punctuation of running text.
+        for i in range(first, bounds[t + 1]):
+            cp = cps[i]
+            value = table[cp] if cp < size else np.uint32(0)
+            past |= cp >= size
+            chars[at] = value
+            pos[at] = i - first
+            at += value != 0
+            top = max(top, value)
+        starts[t + 1] = at
+        if past or top >= expanded:
+            status[t] = 0
+        elif top >= hangul_from:
+            status[t] = 2
+    return chars[:at], pos[:at], starts, status

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import unicodedata
+from unittest.mock import patch
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from detector.text import code_points, fold, widen
+from detector import kernels
+from detector.text import code_points, fold, fold_batch, widen
 from tests.properties import property_settings
 
 PROPERTY = property_settings(60)
@@ -216,3 +218,20 @@ def test_widen_adds_only_word_ends_and_punctuation(text: str, data: st.DataObjec
     assert 0 <= lo <= start <= end <= hi <= len(text)
     added = text[lo:start] + text[end:hi]
     assert not any(c.isspace() for c in added)
+
+
+JAMO = ["\u1100", "\u1161", "\u11a8", "\u1112", "\u1175", "\uac00"]
+
+
+@PROPERTY
+@given(st.lists(texts | st.lists(st.sampled_from([*JAMO, *"ab "])).map("".join), max_size=8))
+def test_a_batch_folds_as_each_text_alone(batch: list[str]) -> None:
+    """fold_batch on the compiled path (every text at once) gives fold()'s stream and
+    offsets for each text: plain, with expansions, astral characters, surrogates or
+    jamo to compose."""
+    with patch.object(kernels, "COMPILED_FROM", 0):
+        found = fold_batch(batch)
+    for text, folded in zip(batch, found, strict=True):
+        alone = fold(text)
+        assert folded.chars.tolist() == alone.chars.tolist()
+        assert folded.pos.tolist() == alone.pos.tolist()
