@@ -9,26 +9,40 @@ step to its last (docs/batch.md measures them).
 
 Compiling costs about a second the first time (numba keeps the result on disk, beside
 the module in ``__pycache__``), and importing numba and loading the loops about half a
-second in every process after that. So the engine runs them for large batches only
-(:func:`loops_for`), and imports numba on the first of them: a single article checked
-or matched stays on numpy, a batch job's partitions do not. Tests check that both give
-the same values.
+second in every process after that. So the engine runs them from the first large batch
+on (:func:`loops_for`), and imports numba then: a single article checked or matched
+stays on numpy, a batch job's partitions do not, and neither does the work that
+follows them in the same process (verifying each candidate pair). Tests check that
+both give the same values.
 """
 
 from __future__ import annotations
 
+import importlib
+import sys
 from types import ModuleType
 
 COMPILED_FROM = 100_000
-"""Values (code points, shingles) in one call from which it runs the compiled loops:
-about 30 articles of 3 KB."""
+"""Values (code points, shingles) in one call from which it runs the compiled loops in a
+process that has not loaded them yet: about 30 articles of 3 KB. Once loaded, every call
+runs them."""
+
+FORCE: bool | None = None
+"""True or False runs every call on the compiled loops or on numpy (the tests compare
+the two); None chooses as :func:`loops_for` says."""
 
 
 def loops_for(size: int) -> ModuleType | None:
-    """:mod:`detector.kernels.loops` for a call over ``size`` values from
-    :data:`COMPILED_FROM` on, imported then; None below, for the numpy version."""
-    if size < COMPILED_FROM:
+    """:mod:`detector.kernels.loops` for a call over ``size`` values: from
+    :data:`COMPILED_FROM` on, or once the process has loaded them (imported then); None
+    for the numpy version."""
+    if FORCE is None:
+        loaded = sys.modules.get(_LOOPS)
+        if loaded is not None or size < COMPILED_FROM:
+            return loaded
+    elif not FORCE:
         return None
-    from detector.kernels import loops  # noqa: PLC0415  # imports numba: see the module doc
+    return importlib.import_module(_LOOPS)
 
-    return loops
+
+_LOOPS = "detector.kernels.loops"
