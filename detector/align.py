@@ -41,6 +41,9 @@ _EXTEND_DROP = 40
 _FULL_JOIN = 8
 """A shingle held by more units than this joins its occurrences sparingly: in one text
 each with the one before, across two texts through the first occurrence of each side."""
+_DENSE_PAIRS = 1 << 20
+"""Unit pairs of two texts up to which the compiled join counts their shared shingles in
+a table of every pair (4 MiB)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,6 +223,12 @@ def _cross_pairs(a: Prepared, b: Prepared, config: DetectorConfig) -> list[tuple
     """
     a_hashes, a_units = a.shingles_by_hash
     b_hashes, b_units = b.shingles_by_hash
+    size = a.units.shape[0] * b.units.shape[0]
+    if size <= _DENSE_PAIRS and (loops := loops_for(a_hashes.shape[0] + b_hashes.shape[0])):
+        shared = np.zeros((a.units.shape[0], b.units.shape[0]), dtype=np.int32)
+        loops.cross_counts(a.shingles_by_hash, b.shingles_by_hash, shared, _FULL_JOIN)
+        i, j = np.nonzero(shared)
+        return _enough(i, j, shared[i, j], (a.unit_sizes, b.unit_sizes), config)
     lo = np.searchsorted(b_hashes, a_hashes, side="left")
     found = np.searchsorted(b_hashes, a_hashes, side="right") - lo
     if not found.any():
@@ -248,7 +257,19 @@ def _overlapping(
     pairs, shared = bounded_counts(
         i_rows.astype(np.int64) * count + j_rows, int(i_sizes.shape[0]) * count
     )
-    i, j = pairs // count, pairs % count
+    return _enough(pairs // count, pairs % count, shared, (i_sizes, j_sizes), config)
+
+
+def _enough(
+    i: npt.NDArray[np.intp],
+    j: npt.NDArray[np.intp],
+    shared: npt.NDArray[np.signedinteger[Any]],
+    sizes: tuple[I64, I64],
+    config: DetectorConfig,
+) -> list[tuple[int, int]]:
+    """The unit pairs ``(i, j)`` sharing ``shared`` shingles that share enough of the
+    smaller unit's shingles (``sizes``: each side's units' shingle counts)."""
+    i_sizes, j_sizes = sizes
     smaller = np.minimum(i_sizes[i], j_sizes[j])
     keep = (shared >= np.minimum(smaller, _MIN_SHARED)) & (
         shared >= config.verify_containment * smaller

@@ -162,3 +162,37 @@ def fold(
         elif top >= hangul_from:
             status[t] = 2
     return chars[:at], pos[:at], starts, status
+
+
+@numba.njit(cache=True, nogil=True)
+def cross_counts(
+    a: tuple[U32, npt.NDArray[np.int32]],
+    b: tuple[U32, npt.NDArray[np.int32]],
+    shared: npt.NDArray[np.int32],
+    full_join: int,
+) -> None:
+    """Add to ``shared[i, j]`` the shingle rows that unit ``i`` of one text and unit
+    ``j`` of another meet through, as :func:`detector.align._cross_pairs` pairs them:
+    ``a`` and ``b`` are each text's ``(hash, unit)`` rows sorted by hash; a hash held
+    by more than ``full_join ** 2`` row pairs joins the first row of ``a``'s run with
+    all of ``b``'s, and every other row of ``a``'s run with the first of ``b``'s."""
+    a_hashes, a_units = a
+    b_hashes, b_units = b
+    i, j = 0, 0
+    while i < a_hashes.shape[0] and j < b_hashes.shape[0]:
+        if a_hashes[i] < b_hashes[j]:
+            i += 1
+        elif a_hashes[i] > b_hashes[j]:
+            j += 1
+        else:
+            a_end, b_end = i, j
+            while a_end < a_hashes.shape[0] and a_hashes[a_end] == a_hashes[i]:
+                a_end += 1
+            while b_end < b_hashes.shape[0] and b_hashes[b_end] == b_hashes[j]:
+                b_end += 1
+            full = (a_end - i) * (b_end - j) <= full_join * full_join
+            for row in range(i, a_end):
+                last = b_end if full or row == i else j + 1
+                for other in range(j, last):
+                    shared[a_units[row], b_units[other]] += 1
+            i, j = a_end, b_end

@@ -179,7 +179,10 @@ def test_the_vectorised_unit_join_equals_the_plain_one(one: str, two: str, copie
     repeated = "\n\n".join([one.split("\n", maxsplit=1)[0]] * copies) + "\n\n" + two
     a, b, c = prepare_batch([Article("a", one), Article("b", two), Article("c", repeated)], config)
     for x, y in ((a, b), (b, a), (a, c), (c, a), (c, c), (b, c)):
-        assert unit_pairs(x, y, config) == _reference_pairs(x, y, config)
+        expected = _reference_pairs(x, y, config)
+        for force in (False, True):  # numpy's join and the compiled one
+            with patch.object(kernels, "FORCE", force):
+                assert unit_pairs(x, y, config) == expected
     for x in (a, b, c):
         assert sorted(unit_pairs(x, None, config)) == _reference_self_pairs(x, config)
 
