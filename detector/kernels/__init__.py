@@ -18,7 +18,6 @@ both give the same values.
 
 from __future__ import annotations
 
-import importlib
 import sys
 from types import ModuleType
 
@@ -36,13 +35,11 @@ def loops_for(size: int) -> ModuleType | None:
     """:mod:`detector.kernels.loops` for a call over ``size`` values: from
     :data:`COMPILED_FROM` on, or once the process has loaded them (imported then); None
     for the numpy version."""
-    if FORCE is None:
-        loaded = sys.modules.get(_LOOPS)
-        if loaded is not None or size < COMPILED_FROM:
-            return loaded
-    elif not FORCE:
+    if FORCE is False or (FORCE is None and size < COMPILED_FROM and _LOOPS not in sys.modules):
         return None
-    return importlib.import_module(_LOOPS)
+    from detector.kernels import loops  # noqa: PLC0415  # imports numba: see the module doc
+
+    return loops
 
 
 _LOOPS = "detector.kernels.loops"

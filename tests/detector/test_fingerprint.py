@@ -446,6 +446,7 @@ def test_the_compiled_loops_run_from_the_first_large_call(monkeypatch: pytest.Mo
     start-up would cost more); from a call of COMPILED_FROM values on, every call runs
     the loops."""
     monkeypatch.delitem(sys.modules, "detector.kernels.loops", raising=False)
+    monkeypatch.delattr(kernels, "loops", raising=False)
     assert kernels.loops_for(kernels.COMPILED_FROM - 1) is None
     assert "detector.kernels.loops" not in sys.modules
     assert kernels.loops_for(kernels.COMPILED_FROM) is sys.modules["detector.kernels.loops"]
