@@ -117,10 +117,10 @@ def may_self_pair(texts: Sequence[Prepared], config: DetectorConfig) -> npt.NDAr
     k = config.shingle_size
     counts = np.array([t.units.shape[0] for t in texts], dtype=np.int64)
     lengths = np.array([t.hashes.shape[0] for t in texts], dtype=np.int64)
-    if (kernels := loops_for(int(lengths.sum()))) is not None:
+    if (loops := loops_for(int(lengths.sum()))) is not None:
         spans = np.concatenate([t.units for t in texts])
         spans[:, 1] = np.maximum(spans[:, 1] - k + 1, spans[:, 0]) - spans[:, 0]
-        maybe: npt.NDArray[np.bool_] = kernels.may_self_pair(
+        maybe: npt.NDArray[np.bool_] = loops.may_self_pair(
             np.concatenate([t.hashes for t in texts]),
             np.concatenate(([0], np.cumsum(lengths))),
             spans,

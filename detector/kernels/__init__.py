@@ -26,6 +26,8 @@ COMPILED_FROM = 100_000
 process that has not loaded them yet: about 30 articles of 3 KB. Once loaded, every call
 runs them."""
 
+_LOOPS = "detector.kernels.loops"
+
 FORCE: bool | None = None
 """True or False runs every call on the compiled loops or on numpy (the tests compare
 the two); None chooses as :func:`loops_for` says."""
@@ -40,6 +42,3 @@ def loops_for(size: int) -> ModuleType | None:
     from detector.kernels import loops  # noqa: PLC0415  # imports numba: see the module doc
 
     return loops
-
-
-_LOOPS = "detector.kernels.loops"
