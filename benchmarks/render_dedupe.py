@@ -253,7 +253,8 @@ def _reading(result: dict[str, Any], steps: dict[int, dict[str, float]]) -> list
         out.append(
             f"- **Time.** Reading and fingerprinting, which run side by side (parse; "
             f"normalise, segment, shingle, sign: about {fingerprint_cpu:.2f} ms of the two "
-            "cores per 3 KB article, about two fifths of it the segmentation, which is Python), "
+            "cores per 3 KB article, more than half of it the segmentation, which is Python; "
+            "folding, hashing and signing run as compiled loops), "
             f"take most of it and grow with the corpus "
             f"(x{first_two(big) / max(first_two(small), 1e-9):.1f} from {small:,} to "
             f"{big:,} articles, {growth:.0f}x as many). The candidate lookups grow faster "
