@@ -277,10 +277,11 @@ def _reading(result: dict[str, Any], steps: dict[int, dict[str, float]]) -> list
         out.append(
             f"- **Memory.** The figure is resident memory: at {largest['articles']:,} articles "
             f"{_gib(largest['peak_rss_bytes'])}, of which {_gib(largest['peak_anonymous_bytes'])} "
-            "anonymous; the rest is the key shards the candidates step maps into memory, "
-            "file pages that both workers share (each counts them) and that the kernel can "
-            "drop. Only buckets of two or more postings are kept in the shards. What the job "
-            "holds itself is listed in docs/batch.md."
+            "anonymous; the rest is file pages of the work directory's arrays that the "
+            "tasks map (the fingerprint files in the group step, the key shards in the "
+            "candidates step), which both workers may map (each counts them) and the kernel "
+            "can drop. docs/batch.md lists what the job holds itself, and the resident "
+            "memory of each step."
         )
     ours = next((x for x in scale if x["articles"] == ds["articles"]), None)
     if ours is not None:
