@@ -20,7 +20,7 @@ from aiohttp.abc import AbstractAccessLogger
 from aiohttp.web_request import BaseRequest
 from aiohttp.web_response import StreamResponse
 
-from detector import Article
+from detector import Article, kernels
 from detector.errors import RediteError
 from detector.prepare import prepare
 from service import api
@@ -98,9 +98,10 @@ async def _store(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _warm_up(app: web.Application) -> None:
-    """Before the first request: the engine's lazily built tables and the HTML
-    extractor's import, which would otherwise add 60 to 120 ms to each worker's first
-    request (docs/service.md)."""
+    """Before the first request: the engine's compiled loops and lazily built tables and
+    the HTML extractor's import, which would otherwise add 60 to 120 ms to each worker's
+    first request, and leave its matching on the slower numpy versions (docs/service.md)."""
+    kernels.load()
     prepare(Article("warm-up", _WARM_UP_TEXT), app[SETTINGS].detector)
     extract_main_text(f"<html><body><p>{_WARM_UP_TEXT}</p></body></html>")
 

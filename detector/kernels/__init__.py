@@ -42,3 +42,10 @@ def loops_for(size: int) -> ModuleType | None:
     from detector.kernels import loops  # noqa: PLC0415  # imports numba: see the module doc
 
     return loops
+
+
+def load() -> None:
+    """Load the compiled loops now, so that every later call in this process runs them:
+    for a long-lived process that only meets small calls (a service worker matching one
+    article at a time), which would otherwise stay on numpy."""
+    loops_for(COMPILED_FROM)

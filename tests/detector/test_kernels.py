@@ -110,3 +110,16 @@ def _counted(function: Any, name: str, calls: list[str]) -> Any:
         return function(*args)
 
     return counted
+
+
+def test_load_makes_every_later_call_compiled(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A long-lived process (a service worker) loads the loops at start-up, after which
+    even a one-article call runs them; forced to numpy, it loads nothing."""
+    monkeypatch.delitem(sys.modules, "detector.kernels.loops", raising=False)
+    monkeypatch.delattr(kernels, "loops", raising=False)
+    monkeypatch.setattr(kernels, "FORCE", False)
+    kernels.load()
+    assert "detector.kernels.loops" not in sys.modules
+    monkeypatch.setattr(kernels, "FORCE", None)
+    kernels.load()
+    assert kernels.loops_for(1) is sys.modules["detector.kernels.loops"]
