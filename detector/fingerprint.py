@@ -29,11 +29,9 @@ from detector.text import U32
 U64 = npt.NDArray[np.uint64]
 I64 = npt.NDArray[np.int64]
 
-_P1 = np.uint32(0x9E3779B1)
-_P2 = np.uint32(0x85EBCA77)
-_P3 = np.uint32(0xC2B2AE3D)
-_P4 = np.uint32(0x27D4EB2F)
-_P5 = np.uint32(0x165667B1)
+XXH32_PRIMES = (0x9E3779B1, 0x85EBCA77, 0xC2B2AE3D, 0x27D4EB2F, 0x165667B1)
+"""XXH32's five primes (the compiled loops use them too)."""
+_P1, _P2, _P3, _P4, _P5 = (np.uint32(p) for p in XXH32_PRIMES)
 EMPTY = np.uint32(0xFFFFFFFF)
 """Signature value of a unit with no shingles (datasketch's empty value)."""
 

@@ -11,14 +11,11 @@ import numba
 import numpy as np
 import numpy.typing as npt
 
+from detector.fingerprint import XXH32_PRIMES
 from detector.text import I64, U32
 
 _MASK = np.uint64(0xFFFFFFFF)
-_P1 = np.uint64(0x9E3779B1)
-_P2 = np.uint64(0x85EBCA77)
-_P3 = np.uint64(0xC2B2AE3D)
-_P4 = np.uint64(0x27D4EB2F)
-_P5 = np.uint64(0x165667B1)
+_P1, _P2, _P3, _P4, _P5 = (np.uint64(p) for p in XXH32_PRIMES)
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
