@@ -17,7 +17,6 @@ process.
 from __future__ import annotations
 
 from functools import lru_cache
-from types import ModuleType
 
 import numpy as np
 import numpy.typing as npt
@@ -39,17 +38,6 @@ EMPTY = np.uint32(0xFFFFFFFF)
 # within the CPU's last-level cache (4 MB at 64 permutations; measured fastest of 512 to
 # 65536 on the benchmark machine).
 _BLOCK = 16384
-
-
-def _compiled_sign(
-    loops: ModuleType, hashes: U32, starts: I64, ends: I64, ab: tuple[U32, U32]
-) -> U32:
-    """:func:`detector.kernels.loops.sign` with the permutations ``ab``, given the arrays it
-    was compiled for (contiguous: each other layout or type would be compiled again)."""
-    starts = np.ascontiguousarray(starts, dtype=np.int64)
-    ends = np.ascontiguousarray(ends, dtype=np.int64)
-    signatures: U32 = loops.sign(np.ascontiguousarray(hashes, dtype=np.uint32), starts, ends, *ab)
-    return signatures
 
 
 def _rotl(x: U32, r: int, spare: U32) -> None:
@@ -151,7 +139,14 @@ def sign_ranges(hashes: U32, starts: I64, ends: I64, num_perm: int, seed: int) -
     ends = np.maximum(ends, starts)  # a range that ends before its start is empty
     sizes = ends - starts
     if (loops := loops_for(int(sizes.sum()))) is not None:
-        return _compiled_sign(loops, hashes, starts, ends, permutations(num_perm, seed))
+        # The arrays it was compiled for: another layout or type would compile it again.
+        signatures: U32 = loops.sign(
+            np.ascontiguousarray(hashes, dtype=np.uint32),
+            np.ascontiguousarray(starts, dtype=np.int64),
+            np.ascontiguousarray(ends, dtype=np.int64),
+            *permutations(num_perm, seed),
+        )
+        return signatures
     offsets = np.concatenate(([0], np.cumsum(sizes)))
     if np.all(starts[1:] >= ends[:-1]):
         # Ranges follow each other without overlapping (as segmentation cuts units): a
@@ -165,7 +160,8 @@ def sign_ranges(hashes: U32, starts: I64, ends: I64, num_perm: int, seed: int) -
 
 
 def sign(hashes: U32, offsets: I64, num_perm: int, seed: int) -> U32:
-    """MinHash signatures of groups of shingle hashes, one row per group.
+    """MinHash signatures of groups of shingle hashes, one row per group, with numpy
+    (:func:`sign_ranges` runs the compiled loop when it should).
 
     Group ``g`` is ``hashes[offsets[g]:offsets[g + 1]]``; ``offsets`` has one entry more
     than there are groups. Empty groups get :data:`EMPTY` everywhere.
@@ -175,9 +171,6 @@ def sign(hashes: U32, offsets: I64, num_perm: int, seed: int) -> U32:
     ((2, 4), True)
     """
     groups = int(offsets.shape[0]) - 1
-    if (loops := loops_for(int(hashes.shape[0]))) is not None:
-        ab = permutations(num_perm, seed)
-        return _compiled_sign(loops, hashes, offsets[:-1], offsets[1:], ab)
     out = np.full((groups, num_perm), EMPTY, dtype=np.uint32)
     if groups <= 0 or hashes.shape[0] == 0:
         return out
