@@ -10,10 +10,11 @@ step to its last (docs/batch.md measures them).
 Compiling costs about a second the first time (numba keeps the result on disk, beside
 the module in ``__pycache__``), and importing numba and loading the loops about half a
 second in every process after that. So the engine runs them from the first large batch
-on (:func:`loops_for`), and imports numba then: a single article checked or matched
-stays on numpy, a batch job's partitions do not, and neither does the work that
-follows them in the same process (verifying each candidate pair). Tests check that
-both give the same values.
+on (:func:`loops_for`), and imports numba then: a single article checked stays on
+numpy, a batch job's partitions do not, and neither does the work that follows them in
+the same process (verifying each candidate pair). A long-lived process loads them at
+start (:func:`load`: the service's workers). Tests check that both give the same
+values.
 """
 
 from __future__ import annotations
