@@ -97,9 +97,10 @@ class Prepared:
 
 def _signatures_and_keys(hashes: U32, units: I64, config: DetectorConfig) -> tuple[U32, U64]:
     """The signatures and band keys of ``units``, ranges of the shingles ``hashes``."""
-    starts = units[:, 0]
-    ends = np.maximum(units[:, 1] - config.shingle_size + 1, starts)
-    signatures = sign_ranges(hashes, starts, ends, config.num_perm, config.seed)
+    # A unit's shingles start inside it (sign_ranges reads a unit shorter than a
+    # shingle as empty).
+    ends = units[:, 1] - config.shingle_size + 1
+    signatures = sign_ranges(hashes, units[:, 0], ends, config.num_perm, config.seed)
     return signatures, band_keys(signatures, *config.bands_rows())
 
 

@@ -162,10 +162,9 @@ def fold_batch(texts: Sequence[str]) -> list[Folded]:
     ):
         if how == 0:
             folded.append(fold(text))
-        elif how == 1:
-            folded.append(Folded(chars[first:last], pos[first:last]))
-        else:
-            folded.append(_compose_hangul(Folded(chars[first:last], pos[first:last])))
+            continue
+        part = Folded(chars[first:last], pos[first:last])
+        folded.append(part if how == 1 else _compose_hangul(part))
     return folded
 
 
