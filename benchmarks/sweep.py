@@ -49,24 +49,34 @@ VARIANTS: dict[str, tuple[str, dict[str, Any]]] = {
         "looser verification (containment 0.4, unit coverage 0.4, similarity 0.5)",
         {"verify_containment": 0.4, "min_unit_coverage": 0.4, "min_similarity": 0.5},
     ),
-    "ocr": ("--preset ocr: 128 permutations (42 x 3), common from 100", PRESETS["ocr"][1]),
-    "ocr192": (
-        "--preset ocr with 192 permutations (64 x 3)",
-        {**PRESETS["ocr"][1], "num_perm": 192, "bands": 64},
+    "no_runs": (
+        "no unbroken-run rules for short and common passages",
+        {"short_run_chars": 0, "common_run_chars": 0},
+    ),
+    "ocr": (
+        "--preset ocr: 192 permutations (64 x 3), one shared bucket, 300 candidates, "
+        "common from 50 articles and 100 aligned characters",
+        PRESETS["ocr"][1],
+    ),
+    "ocr_no_runs": (
+        "--preset ocr without the unbroken-run rules",
+        {**PRESETS["ocr"][1], "short_run_chars": 0, "common_run_chars": 0},
+    ),
+    "ocr_before": (
+        "--preset ocr as it was until 2026-12-07: 128 permutations (42 x 3), two shared "
+        "buckets, 100 candidates, common from 20 articles and 100 aligned characters",
+        {
+            "num_perm": 128,
+            "bands": 42,
+            "rows": 3,
+            "common_passage_chars": 100,
+            "short_run_chars": 0,
+            "common_run_chars": 0,
+        },
     ),
     "ocr256": (
         "--preset ocr with 256 permutations (85 x 3)",
         {**PRESETS["ocr"][1], "num_perm": 256, "bands": 85},
-    ),
-    "ocr192_hits1_cand300": (
-        "--preset ocr with 192 permutations (64 x 3), one shared bucket, 300 candidates",
-        {
-            **PRESETS["ocr"][1],
-            "num_perm": 192,
-            "bands": 64,
-            "min_band_hits": 1,
-            "max_candidates": 300,
-        },
     ),
     "ocr_unit25": (
         "--preset ocr with units from 25 characters",

@@ -41,6 +41,10 @@ _EXTEND_DROP = 40
 _FULL_JOIN = 8
 """A shingle held by more units than this joins its occurrences sparingly: in one text
 each with the one before, across two texts through the first occurrence of each side."""
+_RUN_GAP = 6
+"""Characters either side may skip between two matching blocks of one run (see
+:func:`longest_run`): OCR misreads a letter or two, a formula filled in anew changes a
+name or a date."""
 _DENSE_PAIRS = 1 << 20
 """Unit pairs of two texts up to which the compiled join counts their shared shingles in
 a table of every pair (4 MiB)."""
@@ -334,6 +338,28 @@ def align(
     ):
         return None
     return region
+
+
+def longest_run(a: Prepared, b: Prepared, region: Region) -> int:
+    """The most characters a region aligns in one run: matching blocks that follow each
+    other with at most ``_RUN_GAP`` characters skipped on either side.
+
+    Two prints of one text differ by misread letters, so a run goes on through them; two
+    uses of one formula (a death notice, a shareholders' meeting called) differ where it
+    was filled in, by a name or a date, and each such place ends a run.
+    """
+    blocks = LCSseq.opcodes(
+        a.folded.text[region.a_start : region.a_end], b.folded.text[region.b_start : region.b_end]
+    ).as_matching_blocks()
+    best = run = 0
+    a_at = b_at = -_RUN_GAP - 1  # the first block starts a run
+    for m in blocks:
+        if m.size < _MIN_BLOCK:
+            continue
+        run = run + m.size if max(m.a - a_at, m.b - b_at) <= _RUN_GAP else m.size
+        best = max(best, run)
+        a_at, b_at = m.a + m.size, m.b + m.size
+    return best
 
 
 def _figures_agree(a_text: str, b_text: str, blocks: list[tuple[int, int, int]]) -> bool:

@@ -74,6 +74,12 @@ class DetectorConfig:
     """Units carried by more indexed articles than this are common (see ``compare``)."""
     common_passage_chars: int = 120
     """Aligned characters a passage of common units needs to count as reuse."""
+    common_run_chars: int = 50
+    """Characters such a passage must also align in one run, not broken where a formula
+    was filled in with other names or dates (see ``detector.align.longest_run``); 0
+    turns the rule off."""
+    short_run_chars: int = 40
+    """The same for any passage shorter than ``common_passage_chars``."""
     max_candidates: int = 100
     """Candidate articles verified per query, those sharing the most units first."""
     min_band_hits: int = 2
@@ -93,6 +99,8 @@ class DetectorConfig:
         _check_range("hot_bucket_cap", self.hot_bucket_cap, 2, 10_000_000)
         _check_range("common_df", self.common_df, 1, 10_000_000)
         _check_range("common_passage_chars", self.common_passage_chars, 0, 10_000_000)
+        _check_range("common_run_chars", self.common_run_chars, 0, 10_000_000)
+        _check_range("short_run_chars", self.short_run_chars, 0, 10_000_000)
         _check_range("max_candidates", self.max_candidates, 1, 1_000_000)
         _check_range("min_band_hits", self.min_band_hits, 1, 1024)
         for name in (
@@ -138,7 +146,7 @@ class DetectorConfig:
         """The configuration a preset names (see ``PRESETS``).
 
         >>> DetectorConfig.preset("ocr").bands_rows()
-        (42, 3)
+        (64, 3)
         """
         try:
             changes = PRESETS[name][1]
@@ -177,12 +185,22 @@ class DetectorConfig:
 
 PRESETS: dict[str, tuple[str, dict[str, int]]] = {
     "news": ("born-digital news and web pages (the defaults)", {}),
-    # 128 permutations in 42 bands of 3 rows give each unit twice the chances to meet a
-    # copy whose OCR differs every few letters (twice the signing work and postings);
-    # common text counts from 100 aligned characters (reprinted advertisements).
+    # 192 permutations in 64 bands of 3 rows give each unit three times the chances to
+    # meet a copy whose OCR differs every few letters, and one shared bucket makes a
+    # candidate (three times the signing work and postings, more candidates verified);
+    # common text counts from 100 aligned characters (reprinted advertisements) and
+    # from 50 articles (an archive reprints an advertisement all year).
     "ocr": (
         "scanned archives (more bands, for copies whose OCR differs)",
-        {"num_perm": 128, "bands": 42, "rows": 3, "common_passage_chars": 100},
+        {
+            "num_perm": 192,
+            "bands": 64,
+            "rows": 3,
+            "min_band_hits": 1,
+            "max_candidates": 300,
+            "common_df": 50,
+            "common_passage_chars": 100,
+        },
     ),
 }
 """Named configurations: what each is for, and its changes to the defaults. Each has

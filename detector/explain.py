@@ -3,7 +3,8 @@ one pair, each with what it found and what it needs.
 
 The pair is looked at alone. In a corpus or an index two more rules apply, which a pair
 cannot show: text that more than ``common_df`` articles carry counts only in passages of
-``common_passage_chars`` aligned characters, and a query verifies at most
+``common_passage_chars`` aligned characters with a run of ``common_run_chars`` (see
+``detector.score.compare``), and a query verifies at most
 ``max_candidates`` articles, skipping buckets of more than ``hot_bucket_cap``.
 """
 
@@ -17,7 +18,7 @@ import numpy as np
 from detector.align import passages, regions, unit_pairs
 from detector.config import DetectorConfig
 from detector.prepare import Prepared
-from detector.score import Comparison, compare
+from detector.score import Comparison, compare, counts_as_reuse
 
 STEPS = ("body", "candidates", "unit pairs", "alignment", "passages")
 """The steps in the order the engine runs them; every one is run, whatever the others."""
@@ -79,7 +80,9 @@ def explain(a: Prepared, b: Prepared, config: DetectorConfig) -> Explanation:
     aligned = regions(a, b, config) if found_pairs else []
     chained = passages(a, b, config, min_chars=0) if aligned else []
     longest = max((p.matched for p in chained), default=0)
-    kept = sum(p.matched >= config.min_passage_chars for p in chained)
+    kept = sum(
+        p.matched >= config.min_passage_chars and counts_as_reuse(a, b, p, config) for p in chained
+    )
     hits = max(_band_hits(a, b), _band_hits(b, a))
     steps = (
         Step(
@@ -111,7 +114,8 @@ def explain(a: Prepared, b: Prepared, config: DetectorConfig) -> Explanation:
             "passages",
             kept > 0,
             f"{_count(kept, 'passage')} of at least {config.min_passage_chars} aligned "
-            f"letters (the longest: {longest})",
+            f"letters, and under {config.common_passage_chars} at least "
+            f"{config.short_run_chars} in one run (the longest: {longest})",
         ),
     )
     return Explanation(steps, compare(a, b, config), _shared_shingles(a, b))

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from detector.align import Region, passages
+from detector.align import Region, longest_run, passages
 from detector.config import DetectorConfig
 from detector.model import Kind, Passage
 from detector.prepare import Bools, Prepared
@@ -98,9 +98,14 @@ def compare(
 
     ``*_common`` flag units whose text many indexed articles carry (formulas, furniture
     that escaped the boilerplate rules; see ``detector.matcher.common_units``). A passage
-    made only of common units counts only when it is long (``common_passage_chars``): a
-    death-notice formula or a cookie notice is not reuse, a wire story reprinted by
-    hundreds of outlets is. Common units left unmatched leave the coverage denominator.
+    made only of common units counts only when it is long (``common_passage_chars``) and
+    unbroken (a run of ``common_run_chars``, see ``detector.align.longest_run``): a
+    death-notice formula or a cookie notice is not reuse, even filled in with other
+    names over two hundred letters, a wire story reprinted by hundreds of outlets is.
+    Any passage shorter than ``common_passage_chars`` needs a run of
+    ``short_run_chars``: a few words shared between other names and figures (an
+    advertisement's "write under cipher ... to the agency ...") are a template.
+    Common units left unmatched leave the coverage denominator.
 
     Symmetric: ``compare(b, a, c, bc, ac)`` is ``compare(a, b, c, ac, bc).swapped()``.
     """
@@ -113,17 +118,33 @@ def compare(
     # Common units nobody reused here are furniture of that side's site, not body.
     ignored = (_unit_spans(a.units, a_common), _unit_spans(b.units, b_common))
     kept = [
-        p
-        for p in found
-        if p.matched >= config.common_passage_chars
-        or not (
-            _all_common(a.units, a_common, p.a_start, p.a_end)
-            or _all_common(b.units, b_common, p.b_start, p.b_end)
-        )
+        p for p in found if counts_as_reuse(a, b, p, config, a_common=a_common, b_common=b_common)
     ]
     if not kept:
         return None
     return summarise(kept, a.body_prefix, b.body_prefix, config, ignored)
+
+
+def counts_as_reuse(
+    a: Prepared,
+    b: Prepared,
+    p: Region,
+    config: DetectorConfig,
+    *,
+    a_common: Bools | None = None,
+    b_common: Bools | None = None,
+) -> bool:
+    """Whether passage ``p`` of ``a`` and ``b`` counts as reuse (see :func:`compare`)."""
+    if _all_common(a.units, a_common, p.a_start, p.a_end) or _all_common(
+        b.units, b_common, p.b_start, p.b_end
+    ):
+        return (
+            p.matched >= config.common_passage_chars
+            and longest_run(a, b, p) >= config.common_run_chars
+        )
+    return (
+        p.matched >= config.common_passage_chars or longest_run(a, b, p) >= config.short_run_chars
+    )
 
 
 def _unit_spans(units: I64, common: Bools | None) -> list[tuple[int, int]]:

@@ -90,7 +90,8 @@ def explain_report(result: PairExplained, config: DetectorConfig) -> Iterator[st
     yield (
         "  Looked at as a pair alone. In a corpus or an index, text that more than "
         f"{config.common_df} articles carry counts only in passages of "
-        f"{config.common_passage_chars} aligned letters or more, and a query verifies its "
+        f"{config.common_passage_chars} aligned letters or more with a run of "
+        f"{config.common_run_chars}, and a query verifies its "
         f"{config.max_candidates} best candidates."
     )
 

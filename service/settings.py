@@ -3,7 +3,7 @@
 >>> Settings.from_env({"REDITE_PORT": "9000", "REDITE_RETENTION": "90d"}).retention.days
 90
 >>> Settings.from_env({"REDITE_PRESET": "ocr"}).detector.num_perm
-128
+192
 """
 
 from __future__ import annotations

@@ -357,7 +357,7 @@ def test_articles_prepared_unsigned_sign_themselves_with_the_same_values() -> No
 def test_presets_name_whole_configurations() -> None:
     assert DetectorConfig.preset("news") == DetectorConfig()
     ocr = DetectorConfig.preset("ocr")
-    assert (ocr.num_perm, ocr.bands_rows()) == (128, (42, 3))
+    assert (ocr.num_perm, ocr.bands_rows(), ocr.min_band_hits) == (192, (64, 3), 1)
     assert ocr.fingerprint() != DetectorConfig().fingerprint()  # an index of its own
 
 
