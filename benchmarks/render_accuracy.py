@@ -291,6 +291,9 @@ def render_accuracy(result: dict[str, Any], context: Context) -> str:
         "",
         *_targets(result),
         "",
+        # Notes added to the result after the run (what the figures rest on).
+        *(f"- {note}" for note in result.get("notes", [])),
+        *([""] if result.get("notes") else []),
         "### Composed republication corpus",
         "",
         f"{corpus.get('articles')} articles "
