@@ -12,7 +12,15 @@ from hypothesis import HealthCheck, given
 from hypothesis import strategies as st
 
 from detector import Article, ArticleReport, check_corpus, kernels
-from detector.align import _FULL_JOIN, _MIN_SHARED, may_self_pair, self_paired, unit_pairs
+from detector.align import (
+    _FULL_JOIN,
+    _MIN_SHARED,
+    longest_run,
+    may_self_pair,
+    passages,
+    self_paired,
+    unit_pairs,
+)
 from detector.boilerplate import NOTICE_FRAGMENTS, may_hold_notice
 from detector.config import DetectorConfig
 from detector.fingerprint import shingle_hashes
@@ -82,6 +90,15 @@ def test_a_text_matches_itself_fully(text: str) -> None:
     (match,) = matches
     assert match.kind == "duplicate"
     assert match.query_coverage == match.match_coverage == 1.0
+
+
+@SETTINGS
+@given(articles_text())
+def test_a_passage_of_a_text_with_itself_is_one_run(text: str) -> None:
+    config = DetectorConfig()
+    a, b = prepare_batch([Article("a", text), Article("b", text)], config)
+    for region in passages(a, b, config):
+        assert longest_run(a, b, region) == region.a_end - region.a_start
 
 
 @SETTINGS
