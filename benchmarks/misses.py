@@ -13,7 +13,8 @@ does not relate is then looked at alone:
 - verification, when ``compare`` itself rejects the pair: ``no_body`` (one side is all
   boilerplate), ``no_unit_pair`` (no two units share ``verify_containment`` of their
   shingles), ``alignment`` (unit pairs found, none aligns well enough) and
-  ``short_passages`` (aligned, but no passage reaches ``min_passage_chars``).
+  ``short_passages`` (aligned, but no passage reaches ``min_passage_chars``, or under
+  ``common_passage_chars`` a run of ``short_run_chars``).
 
 ``ceiling`` is the recall the engine would reach with a perfect candidate step and no
 corpus effects: found + corpus + candidates, over the gold pairs. Only counts are

@@ -10,7 +10,7 @@ _STEPS = {
     "no_body": "one side is all boilerplate",
     "no_unit_pair": "no two units share half their shingles",
     "alignment": "unit pairs found, none aligns well enough",
-    "short_passages": "aligned, but no passage reaches min_passage_chars (70) characters",
+    "short_passages": "aligned, but no passage of 70 letters (under 120: with a run of 40)",
 }
 
 
