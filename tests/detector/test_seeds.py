@@ -25,9 +25,11 @@ def texts() -> dict[str, str]:
     return {p.name[:3]: p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("0*.txt"))}
 
 
-@pytest.fixture(scope="module")
-def reports(texts: dict[str, str]) -> dict[str, ArticleReport]:
-    found = check_corpus([Article(name, text) for name, text in texts.items()])
+@pytest.fixture(scope="module", params=["news", "ocr"])
+def reports(texts: dict[str, str], request: pytest.FixtureRequest) -> dict[str, ArticleReport]:
+    """The seeds checked under each preset: both must report what EXPECTED.md lists."""
+    config = DetectorConfig.preset(request.param)
+    found = check_corpus([Article(name, text) for name, text in texts.items()], config)
     return {r.id: r for r in found}
 
 
