@@ -346,7 +346,10 @@ def longest_run(a: Prepared, b: Prepared, region: Region) -> int:
 
     Two prints of one text differ by misread letters, so a run goes on through them; two
     uses of one formula (a death notice, a shareholders' meeting called) differ where it
-    was filled in, by a name or a date, and each such place ends a run.
+    was filled in, by a name or a date, and each such place ends a run. Letters the
+    boilerplate rules flagged count too when both sides print them (unlike a region's
+    ``matched``): counted on body letters only, impresso recall with ``--preset ocr``
+    falls by four pairs, to 0.9199 (2026-12-07).
     """
     blocks = LCSseq.opcodes(
         a.folded.text[region.a_start : region.a_end], b.folded.text[region.b_start : region.b_end]
