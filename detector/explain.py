@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from detector.align import passages, regions, unit_pairs
+from detector.align import longest_run, passages, regions, unit_pairs
 from detector.config import DetectorConfig
 from detector.prepare import Prepared
 from detector.score import Comparison, compare, counts_as_reuse
@@ -79,7 +79,12 @@ def explain(a: Prepared, b: Prepared, config: DetectorConfig) -> Explanation:
     found_pairs = unit_pairs(a, b, config) if has_body else []
     aligned = regions(a, b, config) if found_pairs else []
     chained = passages(a, b, config, min_chars=0) if aligned else []
-    longest = max((p.matched for p in chained), default=0)
+    longest = max(chained, key=lambda p: p.matched, default=None)
+    longest_said = (
+        "none"
+        if longest is None
+        else f"{longest.matched} letters, {longest_run(a, b, longest)} in one run"
+    )
     kept = sum(
         p.matched >= config.min_passage_chars and counts_as_reuse(a, b, p, config) for p in chained
     )
@@ -115,7 +120,7 @@ def explain(a: Prepared, b: Prepared, config: DetectorConfig) -> Explanation:
             kept > 0,
             f"{_count(kept, 'passage')} of at least {config.min_passage_chars} aligned "
             f"letters, and under {config.common_passage_chars} at least "
-            f"{config.short_run_chars} in one run (the longest: {longest})",
+            f"{config.short_run_chars} in one run (the longest: {longest_said})",
         ),
     )
     return Explanation(steps, compare(a, b, config), _shared_shingles(a, b))
