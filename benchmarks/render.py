@@ -108,6 +108,9 @@ def _load_sections() -> None:
     register("service.json", "python -m benchmarks.service --out benchmarks/results/service.json")(
         _service
     )
+    register("floors.json", "python -m benchmarks.floors --out benchmarks/results/floors.json")(
+        _floors
+    )
     register("dedupe.json", "python -m benchmarks.dedupe --out benchmarks/results/dedupe.json")(
         _dedupe
     )
@@ -152,6 +155,12 @@ def _embedded(result: dict[str, Any], context: Context) -> str:
 
 def _redis_writes(result: dict[str, Any], context: Context) -> str:
     from benchmarks.redis_writes import render_markdown  # noqa: PLC0415  # needs redis-py
+
+    return render_markdown(result)
+
+
+def _floors(result: dict[str, Any], context: Context) -> str:
+    from benchmarks.floors import render_markdown  # noqa: PLC0415  # needs the service
 
     return render_markdown(result)
 

@@ -1,0 +1,419 @@
+"""What issue 3's two speed targets would need of this machine: the floors, measured.
+
+The service benchmark (``benchmarks/service.py``) finds two targets unmet: ``/v1/match``
+p99 within 20 ms at concurrency 32 with a million paragraphs indexed, and ingest at 50
+times datasketch's insertion session. This benchmark measures, in one run on one
+``redis-server`` started on a free loopback port, the least CPU each step of the way
+costs on this machine, each step alone, with everything else taken away:
+
+1. **datasketch**: its insertion session on the same paragraphs and banding, the
+   yardstick of the ingest target (as in the service benchmark);
+2. **HTTP**: a do-nothing aiohttp app in as many processes as ``redite serve
+   --workers`` (``SO_REUSEPORT``, one port), which parses each query's JSON body and
+   answers a fixed report, driven by the service benchmark's own client at the same
+   concurrency: requests/s, latency, and the CPU a request costs the client and the
+   server processes together;
+3. **engine**: preparing a query article and computing its band keys, in one process
+   with the compiled loops (the first thing ``/v1/match`` does, before any lookup);
+4. **Redis read**: ``2**group_bits`` bucket groups filled with the postings of an index
+   of ``--paragraphs`` paragraphs (random bytes of the store's sizes, under the store's
+   own key names), then each query's lookup through ``RedisStore.lookup``: the Redis
+   server's CPU (``INFO cpu``) and the worker's for a query's one ``MGET``;
+5. **Redis write**: the cheapest way found to put a posting into Redis (one pipelined
+   ``APPEND`` of its 7 bytes, ``benchmarks/redis_writes.py``), in server CPU a posting.
+
+From these it derives ceilings. The match target: by Little's law, 32 requests always in
+flight finish in 20 ms on average only at 1,600 requests/s or more, so every request
+may cost at most ``cores / 1600`` seconds of CPU in all; the floors of steps 2 to 4
+are added up and compared with that. The ingest target: through the bulk endpoint, no
+faster than the workers prepare; through the store, no faster than Redis's one thread
+takes an article's postings one group at a time. Nothing is asserted; the figures go
+to JSON and ``python -m benchmarks.render`` puts them in BENCHMARKS.md.
+
+    python -m benchmarks.floors --out benchmarks/results/floors.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import multiprocessing
+import os
+import random
+import statistics
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import redis
+from aiohttp import web
+
+from benchmarks.machine import git_commit, header, write_result
+from benchmarks.redis_writes import redis_cpu
+from benchmarks.service import (
+    articles,
+    datasketch_phase,
+    latency,
+    paragraphs,
+    queries,
+    take,
+)
+from detector import kernels
+from detector.config import DetectorConfig
+from detector.matcher import index_keys
+from detector.prepare import prepare, prepare_batch
+from service.stores import open_store
+from service.stores.redis import _POSTING, GROUP_BITS, RedisStore
+from tests.service.redis_servers import RedisServer, free_port
+
+TARGET_P99_MS = 20.0
+TARGET_INGEST_RATIO = 50.0
+NAMESPACE = "floors"
+_FILL_CHUNK = 20_000
+"""Commands a pipeline while filling the groups."""
+
+
+# --------------------------------------------------------------------------- HTTP
+
+
+async def _answer(request: web.Request) -> web.Response:
+    article = await request.json()
+    return web.json_response({"id": article["id"], "internal_repeats": None, "matches": []})
+
+
+def _serve_nothing(port: int) -> None:
+    """One worker of the do-nothing app (run in a spawned process)."""
+    app = web.Application(client_max_size=8 * 2**20)
+    app.router.add_post("/v1/match", _answer)
+    web.run_app(app, host="127.0.0.1", port=port, reuse_port=True, print=None, access_log=None)
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User and system CPU a process has used (Linux ``/proc``)."""
+    fields = Path(f"/proc/{pid}/stat").read_text(encoding="ascii").rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def http_phase(asked: Sequence[Any], workers: int, concurrency: int) -> dict[str, Any]:
+    port = free_port()
+    context = multiprocessing.get_context("spawn")
+    servers = [context.Process(target=_serve_nothing, args=(port,)) for _ in range(workers)]
+    for server in servers:
+        server.start()
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        while True:  # until every worker listens (the kernel spreads connections)
+            try:
+                await latency(base, asked[:50], 1)
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                await asyncio.sleep(0.2)
+        await asyncio.sleep(1)
+        pids = [s.pid for s in servers if s.pid is not None]
+        server_before = sum(_cpu_seconds(pid) for pid in pids)
+        client_before = time.process_time()
+        # Four passes over the queries: the kernel counts CPU in 10 ms ticks.
+        run = await latency(base, list(asked) * 4, concurrency)
+        client_cpu = time.process_time() - client_before
+        server_cpu = sum(_cpu_seconds(pid) for pid in pids) - server_before
+    finally:
+        for server in servers:
+            server.terminate()
+            server.join(10)
+    run.pop("copies_found", None)
+    run.pop("new_matched", None)
+    return {
+        **run,
+        "client_cpu_ms_per_request": client_cpu * 1000 / run["requests"],
+        "server_cpu_ms_per_request": server_cpu * 1000 / run["requests"],
+    }
+
+
+# --------------------------------------------------------------------------- engine
+
+
+def engine_phase(asked: Sequence[Any], config: DetectorConfig) -> dict[str, Any]:
+    """A query's preparation and band keys, one at a time; and many at once, as the bulk
+    endpoint and the store's writes prepare them."""
+    for article in asked[:20]:
+        index_keys(prepare(article, config))
+    times = []
+    for article in asked:
+        start = time.perf_counter()
+        index_keys(prepare(article, config))
+        times.append((time.perf_counter() - start) * 1000)
+    start = time.perf_counter()
+    for ready in prepare_batch(list(asked), config):
+        index_keys(ready)
+    seconds = time.perf_counter() - start
+    count = sum(len(paragraphs(a.text)) for a in asked)
+    return {
+        "prepare_ms": {"p50": statistics.median(times), "mean": statistics.fmean(times)},
+        "batch_paragraphs_per_s": count / seconds,
+    }
+
+
+# --------------------------------------------------------------------------- Redis
+
+
+def postings_per_paragraph(sample: Sequence[Any], config: DetectorConfig) -> float:
+    keys = sum(len(set(index_keys(p))) for p in prepare_batch(list(sample), config))
+    return keys / sum(len(paragraphs(a.text)) for a in sample)
+
+
+def fill_groups(client: redis.Redis, store: RedisStore, per_group: int) -> None:
+    """Every group the store can name, ``per_group`` random postings each."""
+    rng = random.Random(7)
+    pipe = client.pipeline(transaction=False)
+    for group in range(1 << GROUP_BITS):
+        pipe.set(store._group_key(group), rng.randbytes(_POSTING * per_group))
+        if len(pipe) >= _FILL_CHUNK:
+            pipe.execute()
+    pipe.execute()
+
+
+async def read_phase(
+    url: str, asked: Sequence[Any], config: DetectorConfig, per_group: int
+) -> dict[str, Any]:
+    client = redis.Redis.from_url(url)
+    client.flushdb()
+    store = open_store(url, config, namespace=NAMESPACE)
+    assert isinstance(store, RedisStore)
+    try:
+        print(f"  filling {1 << GROUP_BITS:,} groups of {per_group} postings", file=sys.stderr)
+        fill_groups(client, store, per_group)
+        keys = [index_keys(p) for p in prepare_batch(list(asked), config)]
+        for wanted in keys[:20]:
+            await store.lookup(wanted)
+        client.config_resetstat()
+        server_before = redis_cpu(client)
+        worker_before = time.process_time()
+        for wanted in keys:
+            await store.lookup(wanted)
+        worker_cpu = time.process_time() - worker_before
+        server_cpu = redis_cpu(client) - server_before
+        stats = client.info("commandstats")["cmdstat_mget"]
+    finally:
+        await store.close()
+        client.flushdb()
+        client.close()
+    return {
+        "postings_per_group": per_group,
+        "keys_per_query": statistics.fmean(len(k) for k in keys),
+        "redis_cpu_ms_per_query": server_cpu * 1000 / len(keys),
+        "mget_ms_per_query": float(stats["usec"]) / len(keys) / 1000,
+        "worker_cpu_ms_per_query": worker_cpu * 1000 / len(keys),
+    }
+
+
+def write_phase(url: str, per_group: int, postings: int) -> dict[str, Any]:
+    """Redis CPU a posting appended with one pipelined ``APPEND`` into a random group
+    (the groups are as full as the read phase's)."""
+    client = redis.Redis.from_url(url)
+    client.flushdb()
+    rng = random.Random(9)
+    names = [f"{NAMESPACE}:b{{{g % 128:x}}}:{g:x}" for g in range(1 << GROUP_BITS)]
+    pipe = client.pipeline(transaction=False)
+    for name in names:
+        pipe.set(name, rng.randbytes(_POSTING * per_group))
+        if len(pipe) >= _FILL_CHUNK:
+            pipe.execute()
+    pipe.execute()
+    chosen = [names[i] for i in np.random.default_rng(3).integers(0, len(names), postings)]
+    before = redis_cpu(client)
+    for start in range(0, postings, _FILL_CHUNK):
+        for name in chosen[start : start + _FILL_CHUNK]:
+            pipe.append(name, rng.randbytes(_POSTING))
+        pipe.execute()
+    seconds = redis_cpu(client) - before
+    client.flushdb()
+    client.close()
+    return {"postings": postings, "redis_cpu_us_per_posting": seconds * 1e6 / postings}
+
+
+# --------------------------------------------------------------------------- ceilings
+
+
+def ceilings(result: dict[str, Any], cores: int, concurrency: int) -> dict[str, Any]:
+    """What the floors allow at best: requests/s and the latency Little's law gives at
+    ``concurrency``; paragraphs/s through the bulk endpoint and through the store."""
+    http, engine, read = result["http"], result["engine"], result["read"]
+    floor_ms = {
+        "client_and_http": http["client_cpu_ms_per_request"] + http["server_cpu_ms_per_request"],
+        "prepare": engine["prepare_ms"]["p50"],
+        "redis_mget": read["redis_cpu_ms_per_query"],
+    }
+    total_ms = sum(floor_ms.values())
+    best_rps = cores * 1000 / total_ms
+    needed_rps = concurrency * 1000 / TARGET_P99_MS
+    session = result["datasketch"]["session_paragraphs_per_s"]
+    per_paragraph = result["postings_per_paragraph"]
+    store_ceiling = 1e6 / (per_paragraph * result["write"]["redis_cpu_us_per_posting"])
+    bulk_ceiling = cores * engine["batch_paragraphs_per_s"]
+    return {
+        "match": {
+            "floor_ms": floor_ms,
+            "floor_total_ms": total_ms,
+            "budget_ms": cores * 1000 / needed_rps,
+            "needed_requests_per_s": needed_rps,
+            "best_requests_per_s": best_rps,
+            "least_mean_latency_ms": concurrency * 1000 / best_rps,
+        },
+        "ingest": {
+            "needed_paragraphs_per_s": TARGET_INGEST_RATIO * session,
+            "bulk_ceiling_paragraphs_per_s": bulk_ceiling,
+            "bulk_ceiling_ratio": bulk_ceiling / session,
+            "store_ceiling_paragraphs_per_s": store_ceiling,
+            "store_ceiling_ratio": store_ceiling / session,
+        },
+    }
+
+
+# --------------------------------------------------------------------------- page
+
+
+def render_markdown(result: dict[str, Any]) -> str:
+    """The BENCHMARKS.md section."""
+    m, params = result["machine"], result["params"]
+    http, read, write = result["http"], result["read"], result["write"]
+    match, ingest = result["ceilings"]["match"], result["ceilings"]["ingest"]
+    floor = match["floor_ms"]
+    session = result["datasketch"]["session_paragraphs_per_s"]
+    concurrency = params["concurrency"]
+    return "\n".join(
+        [
+            "## Service: the floors under the two unmet targets",
+            "",
+            f"Command: `{result['command']}` ({result['date']}).",
+            "",
+            f"Machine: {m.get('cpu')}, {m.get('cores')} cores, {m.get('memory')}; "
+            f"Python {m.get('python')}; commit {result.get('commit')}.",
+            "",
+            "Each step measured alone, with everything else a match or a write does taken "
+            "away (`benchmarks/floors.py` says how). The sums are what any implementation "
+            "of this design (a posting per unit and band, looked up in Redis from Python "
+            "workers behind aiohttp) would need at the least on this machine.",
+            "",
+            f"### `/v1/match`: p99 <= {TARGET_P99_MS:.0f} ms at concurrency {concurrency}",
+            "",
+            "| step, alone | CPU ms a request |",
+            "| --- | ---: |",
+            f"| HTTP: the benchmark's client and a do-nothing aiohttp app in "
+            f"{params['workers']} processes that parses the body ({http['requests_per_s']:,.0f} "
+            f"requests/s, p99 {http['p99_ms']:.1f} ms, at concurrency {concurrency}) | "
+            f"{floor['client_and_http']:.2f} |",
+            f"| preparing the query and its band keys (compiled loops, one process, p50) | "
+            f"{floor['prepare']:.2f} |",
+            f"| Redis reading the query's {read['keys_per_query']:.0f} groups, filled as at "
+            f"{params['paragraphs']:,} paragraphs ({read['postings_per_group']} postings a "
+            f"group; server CPU) | {floor['redis_mget']:.2f} |",
+            f"| **sum** | **{match['floor_total_ms']:.2f}** |",
+            f"| what the target allows: {params['cores']} cores / "
+            f"{match['needed_requests_per_s']:,.0f} requests/s | {match['budget_ms']:.2f} |",
+            "",
+            f"{concurrency} requests always in flight average {TARGET_P99_MS:.0f} ms only at "
+            f"{match['needed_requests_per_s']:,.0f} requests/s (Little's law), and a p99 "
+            "lies above the average. With only these three steps a request could cost no "
+            f"less than {match['floor_total_ms']:.2f} ms of CPU, so at best "
+            f"{match['best_requests_per_s']:,.0f} requests/s and an average of "
+            f"{match['least_mean_latency_ms']:.1f} ms. Everything else a match does comes on "
+            f"top: the worker's part of the lookup alone (sending the `MGET`, searching "
+            f"the groups) costs {read['worker_cpu_ms_per_query']:.2f} ms, then fetching "
+            "and verifying the candidates and writing the report.",
+            "",
+            f"### Ingest: {TARGET_INGEST_RATIO:.0f}x datasketch's insertion session",
+            "",
+            "| path | ceiling, paragraphs/s | / datasketch's session |",
+            "| --- | ---: | ---: |",
+            f"| datasketch's insertion session (measured, this run) | {session:,.0f} | 1 |",
+            f"| the target | {ingest['needed_paragraphs_per_s']:,.0f} | "
+            f"{TARGET_INGEST_RATIO:.0f} |",
+            f"| bulk endpoint: the {params['cores']} cores only preparing articles (band "
+            f"keys, many at once) | {ingest['bulk_ceiling_paragraphs_per_s']:,.0f} | "
+            f"{ingest['bulk_ceiling_ratio']:.1f} |",
+            f"| store: Redis's one thread only appending postings "
+            f"({result['postings_per_paragraph']:.1f} a paragraph, "
+            f"{write['redis_cpu_us_per_posting']:.2f} µs each) | "
+            f"{ingest['store_ceiling_paragraphs_per_s']:,.0f} | "
+            f"{ingest['store_ceiling_ratio']:.1f} |",
+            "",
+            "A paragraph is indexed under every sentence-sized unit and every band, about "
+            "three times datasketch's postings, each a separate bucket. At 2^20 groups a "
+            "batch of articles rarely puts two postings in one group, so each costs Redis "
+            "one append at least. Only batches of millions of postings would share groups "
+            '(docs/service.md, "Why two targets stay out of reach").',
+            "",
+        ]
+    )
+
+
+async def _run(args: argparse.Namespace) -> dict[str, Any]:
+    kernels.load()
+    config = DetectorConfig()
+    corpus = take(articles(seed=3), args.articles)
+    asked = queries(corpus, args.queries, seed=1)
+    per_paragraph = postings_per_paragraph(corpus[:500], config)
+    per_group = round(args.paragraphs * per_paragraph / (1 << GROUP_BITS))
+    result: dict[str, Any] = {"postings_per_paragraph": per_paragraph}
+    with RedisServer() as server:
+        print("datasketch", file=sys.stderr)
+        result["datasketch"] = datasketch_phase(server.url, server.port, corpus, config, 200)
+        print("HTTP", file=sys.stderr)
+        result["http"] = await http_phase(asked, args.workers, args.concurrency)
+        print("engine", file=sys.stderr)
+        result["engine"] = engine_phase(asked, config)
+        print("Redis read", file=sys.stderr)
+        result["read"] = await read_phase(server.url, asked, config, per_group)
+        print("Redis write", file=sys.stderr)
+        result["write"] = write_phase(server.url, per_group, args.postings)
+    return result
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.floors",
+        description=__doc__.split("\n\n")[0] if __doc__ else None,
+    )
+    parser.add_argument(
+        "--paragraphs",
+        type=int,
+        default=1_000_000,
+        help="index size the groups are filled for (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--articles", type=int, default=2000, help="articles for datasketch (default: 2000)"
+    )
+    parser.add_argument("--queries", type=int, default=2000, help="query articles (2000)")
+    parser.add_argument("--postings", type=int, default=500_000, help="postings appended (500,000)")
+    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--workers", type=int, default=2, help="HTTP worker processes (2)")
+    parser.add_argument("--out", type=Path, default=None, help="result JSON (default: stdout)")
+    args = parser.parse_args(argv)
+    commit = git_commit()
+    cores = os.cpu_count() or 1
+    measured = asyncio.run(_run(args))
+    result = {
+        **header("floors", argv),
+        "commit": commit,
+        "params": {
+            "paragraphs": args.paragraphs,
+            "queries": args.queries,
+            "concurrency": args.concurrency,
+            "workers": args.workers,
+            "cores": cores,
+        },
+        **measured,
+        "ceilings": ceilings(measured, cores, args.concurrency),
+    }
+    write_result(result, args.out)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
