@@ -20,7 +20,10 @@ costs on this machine, each step alone, with everything else taken away:
    own key names), then each query's lookup through ``RedisStore.lookup``: the Redis
    server's CPU (``INFO cpu``) and the worker's for a query's one ``MGET``;
 5. **Redis write**: the cheapest way found to put a posting into Redis (one pipelined
-   ``APPEND`` of its 7 bytes, ``benchmarks/redis_writes.py``), in server CPU a posting.
+   ``APPEND`` of its 7 bytes into a random one of those groups,
+   ``benchmarks/redis_writes.py``), in server CPU a posting.
+
+Steps 2 to 5 run ``--rounds`` times and keep each figure's median.
 
 From these it derives ceilings. The match target: by Little's law, 32 requests always in
 flight finish in 20 ms on average only at 1,600 requests/s or more, so every request
@@ -97,12 +100,23 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-async def http_phase(asked: Sequence[Any], workers: int, concurrency: int) -> dict[str, Any]:
+def _medians(runs: Sequence[dict[str, float]]) -> dict[str, Any]:
+    """Each figure's median over the rounds, and the rounds themselves."""
+    return {
+        **{key: statistics.median(run[key] for run in runs) for key in runs[0]},
+        "rounds": list(runs),
+    }
+
+
+async def http_phase(
+    asked: Sequence[Any], workers: int, concurrency: int, rounds: int
+) -> dict[str, Any]:
     port = free_port()
     context = multiprocessing.get_context("spawn")
     servers = [context.Process(target=_serve_nothing, args=(port,)) for _ in range(workers)]
     for server in servers:
         server.start()
+    runs = []
     try:
         base = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 30
@@ -116,47 +130,51 @@ async def http_phase(asked: Sequence[Any], workers: int, concurrency: int) -> di
                 await asyncio.sleep(0.2)
         await asyncio.sleep(1)
         pids = [s.pid for s in servers if s.pid is not None]
-        server_before = sum(_cpu_seconds(pid) for pid in pids)
-        client_before = time.process_time()
-        # Four passes over the queries: the kernel counts CPU in 10 ms ticks.
-        run = await latency(base, list(asked) * 4, concurrency)
-        client_cpu = time.process_time() - client_before
-        server_cpu = sum(_cpu_seconds(pid) for pid in pids) - server_before
+        for _ in range(rounds):
+            server_before = sum(_cpu_seconds(pid) for pid in pids)
+            client_before = time.process_time()
+            # Four passes over the queries: the kernel counts CPU in 10 ms ticks.
+            run = await latency(base, list(asked) * 4, concurrency)
+            client_cpu = time.process_time() - client_before
+            server_cpu = sum(_cpu_seconds(pid) for pid in pids) - server_before
+            runs.append(
+                {
+                    **{k: run[k] for k in ("requests", "requests_per_s", "p50_ms", "p99_ms")},
+                    "client_cpu_ms_per_request": client_cpu * 1000 / run["requests"],
+                    "server_cpu_ms_per_request": server_cpu * 1000 / run["requests"],
+                }
+            )
     finally:
         for server in servers:
             server.terminate()
             server.join(10)
-    run.pop("copies_found", None)
-    run.pop("new_matched", None)
-    return {
-        **run,
-        "client_cpu_ms_per_request": client_cpu * 1000 / run["requests"],
-        "server_cpu_ms_per_request": server_cpu * 1000 / run["requests"],
-    }
+    return _medians(runs)
 
 
 # --------------------------------------------------------------------------- engine
 
 
-def engine_phase(asked: Sequence[Any], config: DetectorConfig) -> dict[str, Any]:
+def engine_phase(asked: Sequence[Any], config: DetectorConfig, rounds: int) -> dict[str, Any]:
     """A query's preparation and band keys, one at a time; and many at once, as the bulk
     endpoint and the store's writes prepare them."""
     for article in asked[:20]:
         index_keys(prepare(article, config))
-    times = []
-    for article in asked:
-        start = time.perf_counter()
-        index_keys(prepare(article, config))
-        times.append((time.perf_counter() - start) * 1000)
-    start = time.perf_counter()
-    for ready in prepare_batch(list(asked), config):
-        index_keys(ready)
-    seconds = time.perf_counter() - start
     count = sum(len(paragraphs(a.text)) for a in asked)
-    return {
-        "prepare_ms": {"p50": statistics.median(times), "mean": statistics.fmean(times)},
-        "batch_paragraphs_per_s": count / seconds,
-    }
+    runs = []
+    for _ in range(rounds):
+        times = []
+        for article in asked:
+            start = time.perf_counter()
+            index_keys(prepare(article, config))
+            times.append((time.perf_counter() - start) * 1000)
+        start = time.perf_counter()
+        for ready in prepare_batch(list(asked), config):
+            index_keys(ready)
+        seconds = time.perf_counter() - start
+        runs.append(
+            {"prepare_ms_p50": statistics.median(times), "batch_paragraphs_per_s": count / seconds}
+        )
+    return _medians(runs)
 
 
 # --------------------------------------------------------------------------- Redis
@@ -167,74 +185,89 @@ def postings_per_paragraph(sample: Sequence[Any], config: DetectorConfig) -> flo
     return keys / sum(len(paragraphs(a.text)) for a in sample)
 
 
-def fill_groups(client: redis.Redis, store: RedisStore, per_group: int) -> None:
-    """Every group the store can name, ``per_group`` random postings each."""
+def fill_groups(client: redis.Redis, store: RedisStore, per_group: int) -> list[str]:
+    """Every group the store can name, ``per_group`` random postings each; their keys."""
     rng = random.Random(7)
-    pipe = client.pipeline(transaction=False)
-    for group in range(1 << GROUP_BITS):
-        pipe.set(store._group_key(group), rng.randbytes(_POSTING * per_group))
-        if len(pipe) >= _FILL_CHUNK:
-            pipe.execute()
-    pipe.execute()
-
-
-async def read_phase(
-    url: str, asked: Sequence[Any], config: DetectorConfig, per_group: int
-) -> dict[str, Any]:
-    client = redis.Redis.from_url(url)
-    client.flushdb()
-    store = open_store(url, config, namespace=NAMESPACE)
-    assert isinstance(store, RedisStore)
-    try:
-        print(f"  filling {1 << GROUP_BITS:,} groups of {per_group} postings", file=sys.stderr)
-        fill_groups(client, store, per_group)
-        keys = [index_keys(p) for p in prepare_batch(list(asked), config)]
-        for wanted in keys[:20]:
-            await store.lookup(wanted)
-        client.config_resetstat()
-        server_before = redis_cpu(client)
-        worker_before = time.process_time()
-        for wanted in keys:
-            await store.lookup(wanted)
-        worker_cpu = time.process_time() - worker_before
-        server_cpu = redis_cpu(client) - server_before
-        stats = client.info("commandstats")["cmdstat_mget"]
-    finally:
-        await store.close()
-        client.flushdb()
-        client.close()
-    return {
-        "postings_per_group": per_group,
-        "keys_per_query": statistics.fmean(len(k) for k in keys),
-        "redis_cpu_ms_per_query": server_cpu * 1000 / len(keys),
-        "mget_ms_per_query": float(stats["usec"]) / len(keys) / 1000,
-        "worker_cpu_ms_per_query": worker_cpu * 1000 / len(keys),
-    }
-
-
-def write_phase(url: str, per_group: int, postings: int) -> dict[str, Any]:
-    """Redis CPU a posting appended with one pipelined ``APPEND`` into a random group
-    (the groups are as full as the read phase's)."""
-    client = redis.Redis.from_url(url)
-    client.flushdb()
-    rng = random.Random(9)
-    names = [f"{NAMESPACE}:b{{{g % 128:x}}}:{g:x}" for g in range(1 << GROUP_BITS)]
+    names = [store._group_key(group) for group in range(1 << GROUP_BITS)]
     pipe = client.pipeline(transaction=False)
     for name in names:
         pipe.set(name, rng.randbytes(_POSTING * per_group))
         if len(pipe) >= _FILL_CHUNK:
             pipe.execute()
     pipe.execute()
-    chosen = [names[i] for i in np.random.default_rng(3).integers(0, len(names), postings)]
+    return names
+
+
+async def _read_round(
+    client: redis.Redis, store: RedisStore, keys: Sequence[list[int]]
+) -> dict[str, float]:
+    """Every query's lookup: Redis's CPU and the worker's, a query."""
+    client.config_resetstat()
+    server_before = redis_cpu(client)
+    worker_before = time.process_time()
+    for wanted in keys:
+        await store.lookup(wanted)
+    worker_cpu = time.process_time() - worker_before
+    server_cpu = redis_cpu(client) - server_before
+    mget = client.info("commandstats")["cmdstat_mget"]
+    return {
+        "redis_cpu_ms_per_query": server_cpu * 1000 / len(keys),
+        "mget_ms_per_query": float(mget["usec"]) / len(keys) / 1000,
+        "worker_cpu_ms_per_query": worker_cpu * 1000 / len(keys),
+    }
+
+
+def _write_round(client: redis.Redis, names: Sequence[str], postings: int, seed: int) -> float:
+    """Redis's CPU µs a posting, each appended (7 bytes) into a random group with one
+    pipelined ``APPEND``."""
+    rng = random.Random(seed)
+    chosen = [names[i] for i in np.random.default_rng(seed).integers(0, len(names), postings)]
+    pipe = client.pipeline(transaction=False)
     before = redis_cpu(client)
     for start in range(0, postings, _FILL_CHUNK):
         for name in chosen[start : start + _FILL_CHUNK]:
             pipe.append(name, rng.randbytes(_POSTING))
         pipe.execute()
-    seconds = redis_cpu(client) - before
+    return (redis_cpu(client) - before) * 1e6 / postings
+
+
+async def redis_phase(
+    url: str,
+    asked: Sequence[Any],
+    config: DetectorConfig,
+    *,
+    per_group: int,
+    postings: int,
+    rounds: int,
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Groups filled as at the index size, then rounds of every query's lookup and of
+    appends: what reading and writing cost, medians over the rounds."""
+    client = redis.Redis.from_url(url)
     client.flushdb()
-    client.close()
-    return {"postings": postings, "redis_cpu_us_per_posting": seconds * 1e6 / postings}
+    store = open_store(url, config, namespace=NAMESPACE)
+    assert isinstance(store, RedisStore)
+    try:
+        print(f"  filling {1 << GROUP_BITS:,} groups of {per_group} postings", file=sys.stderr)
+        names = fill_groups(client, store, per_group)
+        keys = [index_keys(p) for p in prepare_batch(list(asked), config)]
+        for wanted in keys[:20]:
+            await store.lookup(wanted)
+        reads, writes = [], []
+        for number in range(rounds):
+            reads.append(await _read_round(client, store, keys))
+            writes.append(
+                {"redis_cpu_us_per_posting": _write_round(client, names, postings, number)}
+            )
+    finally:
+        await store.close()
+        client.flushdb()
+        client.close()
+    read = {
+        "postings_per_group": per_group,
+        "keys_per_query": statistics.fmean(len(k) for k in keys),
+        **_medians(reads),
+    }
+    return read, {"postings": postings, **_medians(writes)}
 
 
 # --------------------------------------------------------------------------- ceilings
@@ -246,7 +279,7 @@ def ceilings(result: dict[str, Any], cores: int, concurrency: int) -> dict[str, 
     http, engine, read = result["http"], result["engine"], result["read"]
     floor_ms = {
         "client_and_http": http["client_cpu_ms_per_request"] + http["server_cpu_ms_per_request"],
-        "prepare": engine["prepare_ms"]["p50"],
+        "prepare": engine["prepare_ms_p50"],
         "redis_mget": read["redis_cpu_ms_per_query"],
     }
     total_ms = sum(floor_ms.values())
@@ -296,7 +329,8 @@ def render_markdown(result: dict[str, Any]) -> str:
             f"Python {m.get('python')}; commit {result.get('commit')}.",
             "",
             "Each step measured alone, with everything else a match or a write does taken "
-            "away (`benchmarks/floors.py` says how). The sums are what any implementation "
+            f"away (`benchmarks/floors.py` says how); medians of {params['rounds']} rounds. "
+            "The sums are what any implementation "
             "of this design (a posting per unit and band, looked up in Redis from Python "
             "workers behind aiohttp) would need at the least on this machine.",
             "",
@@ -365,13 +399,18 @@ async def _run(args: argparse.Namespace) -> dict[str, Any]:
         print("datasketch", file=sys.stderr)
         result["datasketch"] = datasketch_phase(server.url, server.port, corpus, config, 200)
         print("HTTP", file=sys.stderr)
-        result["http"] = await http_phase(asked, args.workers, args.concurrency)
+        result["http"] = await http_phase(asked, args.workers, args.concurrency, args.rounds)
         print("engine", file=sys.stderr)
-        result["engine"] = engine_phase(asked, config)
-        print("Redis read", file=sys.stderr)
-        result["read"] = await read_phase(server.url, asked, config, per_group)
-        print("Redis write", file=sys.stderr)
-        result["write"] = write_phase(server.url, per_group, args.postings)
+        result["engine"] = engine_phase(asked, config, args.rounds)
+        print("Redis", file=sys.stderr)
+        result["read"], result["write"] = await redis_phase(
+            server.url,
+            asked,
+            config,
+            per_group=per_group,
+            postings=args.postings,
+            rounds=args.rounds,
+        )
     return result
 
 
@@ -391,6 +430,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--queries", type=int, default=2000, help="query articles (2000)")
     parser.add_argument("--postings", type=int, default=500_000, help="postings appended (500,000)")
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="rounds of each step; medians are kept (3)"
+    )
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--workers", type=int, default=2, help="HTTP worker processes (2)")
     parser.add_argument("--out", type=Path, default=None, help="result JSON (default: stdout)")
@@ -407,6 +449,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "concurrency": args.concurrency,
             "workers": args.workers,
             "cores": cores,
+            "rounds": args.rounds,
         },
         **measured,
         "ceilings": ceilings(measured, cores, args.concurrency),

@@ -9,7 +9,7 @@ from itertools import islice
 import pytest
 
 from benchmarks.data import REPO_ROOT
-from benchmarks.floors import ceilings, http_phase, main, render_markdown
+from benchmarks.floors import _medians, ceilings, http_phase, main, render_markdown
 from benchmarks.service import articles
 
 RESULT = REPO_ROOT / "benchmarks" / "results" / "floors.json"
@@ -23,7 +23,7 @@ def _measured(http_ms: float, prepare_ms: float, redis_ms: float) -> dict[str, o
             "client_cpu_ms_per_request": http_ms / 2,
             "server_cpu_ms_per_request": http_ms / 2,
         },
-        "engine": {"prepare_ms": {"p50": prepare_ms}, "batch_paragraphs_per_s": 10_000.0},
+        "engine": {"prepare_ms_p50": prepare_ms, "batch_paragraphs_per_s": 10_000.0},
         "read": {"redis_cpu_ms_per_query": redis_ms},
         "write": {"redis_cpu_us_per_posting": 2.0},
     }
@@ -51,8 +51,9 @@ def test_ingest_ceilings_are_against_datasketchs_session() -> None:
 @pytest.mark.slow
 def test_the_http_phase_serves_every_query_and_counts_cpu() -> None:
     asked = list(islice(articles(seed=2), 60))
-    out = asyncio.run(http_phase(asked, workers=2, concurrency=4))
+    out = asyncio.run(http_phase(asked, workers=2, concurrency=4, rounds=2))
     assert out["requests"] == 4 * len(asked)
+    assert len(out["rounds"]) == 2
     assert out["requests_per_s"] > 0
     assert out["client_cpu_ms_per_request"] >= 0
     assert out["server_cpu_ms_per_request"] >= 0
@@ -63,6 +64,11 @@ def test_the_committed_result_renders_both_targets() -> None:
     text = render_markdown(json.loads(RESULT.read_text(encoding="utf-8")))
     for part in ("### `/v1/match`", "### Ingest", "Little's law", "**sum**"):
         assert part in text
+
+
+def test_medians_are_taken_figure_by_figure() -> None:
+    runs = [{"a": 1.0, "b": 9.0}, {"a": 3.0, "b": 1.0}, {"a": 2.0, "b": 5.0}]
+    assert _medians(runs) == {"a": 2.0, "b": 5.0, "rounds": runs}
 
 
 def test_help_teaches_the_options(capsys: pytest.CaptureFixture[str]) -> None:
