@@ -56,7 +56,7 @@ import numpy as np
 import redis
 from aiohttp import web
 
-from benchmarks.machine import git_commit, header, write_result
+from benchmarks.machine import git_commit, header, section_head, write_result
 from benchmarks.redis_writes import redis_cpu
 from benchmarks.service import (
     articles,
@@ -324,7 +324,7 @@ def ceilings(result: dict[str, Any], cores: int, concurrency: int) -> dict[str, 
 
 def render_markdown(result: dict[str, Any]) -> str:
     """The BENCHMARKS.md section."""
-    m, params = result["machine"], result["params"]
+    params = result["params"]
     http, read = result["http"]["best"], result["read"]["best"]
     engine, write = result["engine"], result["write"]
     match, ingest = result["ceilings"]["match"], result["ceilings"]["ingest"]
@@ -333,13 +333,7 @@ def render_markdown(result: dict[str, Any]) -> str:
     concurrency = params["concurrency"]
     return "\n".join(
         [
-            "## Service: the floors under the two unmet targets",
-            "",
-            f"Command: `{result['command']}` ({result['date']}).",
-            "",
-            f"Machine: {m.get('cpu')}, {m.get('cores')} cores, {m.get('memory')}; "
-            f"Python {m.get('python')}; commit {result.get('commit')}.",
-            "",
+            *section_head("Service: the floors under the two unmet targets", result),
             "Each step measured alone, with everything else a match or a write does taken "
             f"away (`benchmarks/floors.py` says how). Each figure is the best of "
             f"{params['rounds']} rounds, the most favourable to the targets. "

@@ -33,6 +33,22 @@ def header(benchmark: str, argv: Sequence[str] | None) -> dict[str, Any]:
     }
 
 
+def section_head(title: str, result: dict[str, Any]) -> list[str]:
+    """A BENCHMARKS.md section's first lines: its title, the command and date, and the
+    machine, Python and commit of ``result`` (a result JSON that starts with
+    :func:`header`'s fields and has a ``commit``)."""
+    m = result["machine"]
+    return [
+        f"## {title}",
+        "",
+        f"Command: `{result['command']}` ({result['date']}).",
+        "",
+        f"Machine: {m.get('cpu')}, {m.get('cores')} cores, {m.get('memory')}; "
+        f"Python {m.get('python')}; commit {result.get('commit')}.",
+        "",
+    ]
+
+
 def write_result(result: dict[str, Any], out: Path | None) -> None:
     """The result JSON into ``out`` (its folder made), or on stdout without one."""
     text = json.dumps(result, ensure_ascii=False, indent=1) + "\n"

@@ -34,7 +34,7 @@ from typing import Any
 
 import redis
 
-from benchmarks.machine import git_commit, header, write_result
+from benchmarks.machine import git_commit, header, section_head, write_result
 from benchmarks.service import used_memory
 from service.stores.redis import _EDIT, _POSTING
 from tests.service.redis_servers import RedisServer
@@ -175,7 +175,6 @@ def time_phase(client: redis.Redis, args: argparse.Namespace) -> dict[str, Any]:
 def render_markdown(result: dict[str, Any]) -> str:
     """The BENCHMARKS.md section."""
     params, memory, timing = result["params"], result["memory"], result["time"]
-    m = result["machine"]
     ways = (
         ("edit_script", "the store's edit script (check, cap, group written back whole)"),
         ("append_script", "a script that only `APPEND`s each posting"),
@@ -190,13 +189,7 @@ def render_markdown(result: dict[str, Any]) -> str:
     ]
     return "\n".join(
         [
-            "## Redis writes: the edit script against appending",
-            "",
-            f"Command: `{result['command']}` ({result['date']}).",
-            "",
-            f"Machine: {m.get('cpu')}, {m.get('cores')} cores, {m.get('memory')}; "
-            f"Python {m.get('python')}; commit {result.get('commit')}.",
-            "",
+            *section_head("Redis writes: the edit script against appending", result),
             f"{params['groups']:,} bucket groups pre-filled with "
             f"{params['postings_per_group']} postings each, then rounds of "
             f"{params['articles_per_round']:,} articles of {params['postings_per_article']} "
