@@ -444,12 +444,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--queries", type=int, default=2000, help="query articles (2000)")
     parser.add_argument("--postings", type=int, default=500_000, help="postings appended (500,000)")
     parser.add_argument(
-        "--rounds", type=int, default=3, help="rounds of each step; medians are kept (3)"
+        "--rounds",
+        type=int,
+        default=3,
+        help="rounds of each step: medians kept, ceilings from the best (3)",
     )
-    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument(
+        "--concurrency", type=int, default=32, help="requests in flight for the HTTP step (32)"
+    )
     parser.add_argument("--workers", type=int, default=2, help="HTTP worker processes (2)")
     parser.add_argument("--out", type=Path, default=None, help="result JSON (default: stdout)")
     args = parser.parse_args(argv)
+    for name in (
+        "paragraphs",
+        "articles",
+        "queries",
+        "postings",
+        "rounds",
+        "concurrency",
+        "workers",
+    ):
+        if getattr(args, name) < 1:
+            parser.error(f"--{name} must be at least 1")
     commit = git_commit()
     cores = os.cpu_count() or 1
     measured = asyncio.run(_run(args))

@@ -99,3 +99,10 @@ def test_help_teaches_the_options(capsys: pytest.CaptureFixture[str]) -> None:
     out = capsys.readouterr().out
     for option in ("--paragraphs", "--queries", "--out"):
         assert option in out
+
+
+def test_counts_below_one_are_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        main(["--rounds", "0"])
+    assert stopped.value.code == 2
+    assert "--rounds must be at least 1" in capsys.readouterr().err
