@@ -433,6 +433,22 @@ def test_bench_passes_its_arguments_to_the_benchmark(tmp_path: Path) -> None:
     assert "--out" in helped.output
 
 
+def test_bench_loads_the_redis_benchmarks_from_any_folder(tmp_path: Path) -> None:
+    # Outside the clone, ``tests`` (which starts their redis-servers) is not on the path
+    # unless ``redite bench`` puts the clone there.
+    for name in ("service", "floors", "redis_writes"):
+        done = subprocess.run(
+            [sys.executable, "-m", "service", "bench", name, "--help"],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr
+        assert "--out" in done.stdout
+
+
 def test_explain_a_reported_pair_names_every_step_and_the_passages() -> None:
     write("wire.txt", WIRE)
     write("daily.txt", REPUBLISHED)
