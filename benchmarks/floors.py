@@ -57,7 +57,7 @@ import redis
 from aiohttp import web
 
 from benchmarks.machine import git_commit, header, section_head, write_result
-from benchmarks.redis_writes import redis_cpu
+from benchmarks.redis_writes import CHUNK, fill_named, redis_cpu
 from benchmarks.service import (
     articles,
     datasketch_phase,
@@ -77,8 +77,6 @@ from tests.service.redis_servers import RedisServer, free_port
 TARGET_P99_MS = 20.0
 TARGET_INGEST_RATIO = 50.0
 NAMESPACE = "floors"
-_FILL_CHUNK = 20_000
-"""Commands a pipeline while filling the groups."""
 
 
 # --------------------------------------------------------------------------- HTTP
@@ -194,14 +192,8 @@ def postings_per_paragraph(sample: Sequence[Any], config: DetectorConfig) -> flo
 
 def fill_groups(client: redis.Redis, store: RedisStore, per_group: int) -> list[str]:
     """Every group the store can name, ``per_group`` random postings each; their keys."""
-    rng = random.Random(7)
     names = [store._group_key(group) for group in range(1 << GROUP_BITS)]
-    pipe = client.pipeline(transaction=False)
-    for name in names:
-        pipe.set(name, rng.randbytes(_POSTING * per_group))
-        if len(pipe) >= _FILL_CHUNK:
-            pipe.execute()
-    pipe.execute()
+    fill_named(client, names, per_group, random.Random(7))
     return names
 
 
@@ -231,8 +223,8 @@ def _write_round(client: redis.Redis, names: Sequence[str], postings: int, seed:
     chosen = [names[i] for i in np.random.default_rng(seed).integers(0, len(names), postings)]
     pipe = client.pipeline(transaction=False)
     before = redis_cpu(client)
-    for start in range(0, postings, _FILL_CHUNK):
-        for name in chosen[start : start + _FILL_CHUNK]:
+    for start in range(0, postings, CHUNK):
+        for name in chosen[start : start + CHUNK]:
             pipe.append(name, rng.randbytes(_POSTING))
         pipe.execute()
     return (redis_cpu(client) - before) * 1e6 / postings
@@ -248,7 +240,7 @@ async def redis_phase(
     rounds: int,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """Groups filled as at the index size, then rounds of every query's lookup and of
-    appends: what reading and writing cost, medians over the rounds."""
+    appends: what reading and writing cost (:func:`_summary` of the rounds)."""
     client = redis.Redis.from_url(url)
     client.flushdb()
     store = open_store(url, config, namespace=NAMESPACE)

@@ -59,9 +59,16 @@ def group_key(group: int) -> str:
 
 
 def fill_whole(client: redis.Redis, groups: int, postings: int, rng: random.Random) -> None:
+    fill_named(client, [group_key(group) for group in range(groups)], postings, rng)
+
+
+def fill_named(
+    client: redis.Redis, names: Sequence[str], postings: int, rng: random.Random
+) -> None:
+    """Each of ``names`` set to ``postings`` random postings, written whole."""
     pipe = client.pipeline(transaction=False)
-    for group in range(groups):
-        pipe.set(group_key(group), rng.randbytes(_POSTING * postings))
+    for name in names:
+        pipe.set(name, rng.randbytes(_POSTING * postings))
         if len(pipe) >= CHUNK:
             pipe.execute()
     pipe.execute()

@@ -644,8 +644,9 @@ def _postings_of(
     buckets, bucket_of = np.unique(asked, return_inverse=True)
     # The buckets asked of each group lie together in ``buckets`` (sorted by group, then
     # field), and a group is rarely asked for more than one: compare each posting with
-    # its group's first bucket, then second, and so on. Three times as fast as a
-    # ``searchsorted`` of every posting among all the buckets.
+    # its group's first bucket, then second, and so on, rather than a ``searchsorted``
+    # of every posting among all the buckets (a lookup at a million paragraphs' group
+    # sizes: 2.37 against 2.77 ms in one process).
     first = np.searchsorted(buckets >> np.uint64(24), np.arange(len(whole), dtype=np.uint64))
     asked_of = np.diff(first, append=buckets.shape[0])[owner]
     start = first[owner]
